@@ -1,0 +1,323 @@
+// Package apiserver wires Ephemera's API server: a k8s.io/apiserver generic
+// server serving core/v1 pods (with pods/status and pods/ephemeralcontainers),
+// namespaces, service accounts and events, over the in-memory store or etcd.
+// Environment (environment.go) runs it in-process for tests.
+package apiserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	restclient "k8s.io/client-go/rest"
+	"k8s.io/component-base/compatibility"
+	openapicommon "k8s.io/kube-openapi/pkg/common"
+
+	"github.com/ephemera-dev/ephemera/apiserver/admission"
+	"github.com/ephemera-dev/ephemera/apiserver/openapi"
+	"github.com/ephemera-dev/ephemera/registry"
+	"github.com/ephemera-dev/ephemera/registry/event"
+	"github.com/ephemera-dev/ephemera/registry/memory"
+	"github.com/ephemera-dev/ephemera/registry/namespace"
+	"github.com/ephemera-dev/ephemera/registry/pod"
+	"github.com/ephemera-dev/ephemera/registry/serviceaccount"
+	"github.com/ephemera-dev/ephemera/strategy/validation"
+)
+
+// KubernetesVersion is the kube-apiserver release whose behaviour Ephemera
+// reproduces; /version reports it.
+const KubernetesVersion = "v1.37.2"
+
+// Scheme and Codecs hold core/v1, registered as v1 and as the internal
+// version. They are built once and never changed afterwards, so every server
+// in the process can share them.
+var Scheme, Codecs = newScheme()
+
+// Config is what a caller chooses about a server. The zero value is a server
+// on a free loopback port with in-memory storage.
+type Config struct {
+	// Listener, if set, is served on; BindAddress and Port are then ignored.
+	Listener net.Listener
+	// BindAddress is the address to listen on; default 127.0.0.1.
+	BindAddress string
+	// Port is the port to listen on; 0 picks a free one.
+	Port int
+	// EtcdServers, if set, stores objects in etcd through k8s.io/apiserver's
+	// etcd3 store instead of in memory.
+	EtcdServers []string
+	// DisallowPrivileged mirrors kube-apiserver --allow-privileged=false.
+	// envtest and kind allow privileged containers, so Ephemera does by default.
+	DisallowPrivileged bool
+	// DisableHTTP2 serves HTTP/1.1 only.
+	DisableHTTP2 bool
+}
+
+// Server is a configured, not yet running Ephemera API server.
+type Server struct {
+	generic *genericapiserver.GenericAPIServer
+	url     string
+	caPEM   []byte
+	token   string
+	backend *memory.Backend
+}
+
+// New builds a server from cfg. It listens at once (so the address is known)
+// but serves only once Run is called.
+func New(cfg Config) (*Server, error) {
+	listener := cfg.Listener
+	if listener == nil {
+		host := cfg.BindAddress
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			return nil, fmt.Errorf("listening on %s:%d: %w", host, cfg.Port, err)
+		}
+		listener = l
+	}
+	s, err := newServer(cfg, listener)
+	if err != nil {
+		listener.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func newServer(cfg Config, listener net.Listener) (*Server, error) {
+	host, port, err := net.SplitHostPort(listener.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	certs, err := newServingCerts(host)
+	if err != nil {
+		return nil, fmt.Errorf("generating serving certificates: %w", err)
+	}
+	token, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	urlHost := host
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		urlHost = "127.0.0.1"
+	}
+	s := &Server{
+		url:   "https://" + net.JoinHostPort(urlHost, port),
+		caPEM: certs.CACert,
+		token: token,
+	}
+
+	config := genericapiserver.NewConfig(Codecs)
+	config.EffectiveVersion = effectiveVersion()
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIConfig.Info.Title = "Kubernetes"
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIV3Config.Info.Title = "Kubernetes"
+	config.ExternalAddress = net.JoinHostPort(urlHost, port)
+	config.PublicAddress = net.ParseIP("127.0.0.1")
+
+	cert, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", certs.CertPEM, certs.KeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	config.SecureServing = &genericapiserver.SecureServingInfo{
+		Listener:     listener,
+		Cert:         cert,
+		DisableHTTP2: cfg.DisableHTTP2,
+	}
+	config.LoopbackClientConfig = s.RESTConfig()
+	config.Authentication.Authenticator = bearertoken.New(authenticator.TokenFunc(
+		func(_ context.Context, t string) (*authenticator.Response, bool, error) {
+			if t != token {
+				return nil, false, nil
+			}
+			return &authenticator.Response{User: adminUser}, true, nil
+		}))
+	config.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+
+	var optsGetter *registry.RESTOptionsGetter
+	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion)
+	if len(cfg.EtcdServers) > 0 {
+		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
+	} else {
+		s.backend = memory.NewBackend()
+		optsGetter = registry.NewMemoryOptions(storageCodec, s.backend.Decorator())
+	}
+	config.RESTOptionsGetter = optsGetter
+
+	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged})
+	if err != nil {
+		return nil, err
+	}
+	config.AdmissionControl = admission.NewChain(func(ctx context.Context, name string) (*corev1.Namespace, error) {
+		obj, err := namespaces.Namespace.Get(ctx, name, &metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*corev1.Namespace), nil
+	})
+
+	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return nil, err
+	}
+	s.generic = generic
+
+	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo("", Scheme, runtime.NewParameterCodec(Scheme), Codecs)
+	apiGroupInfo.VersionedResourcesStorageMap["v1"] = storage
+	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
+		return nil, err
+	}
+	generic.AddPostStartHookOrDie("ephemera-system-namespaces", func(hookCtx genericapiserver.PostStartHookContext) error {
+		return createSystemNamespaces(hookCtx, namespaces)
+	})
+	return s, nil
+}
+
+// newStorage builds the REST storage of every served resource.
+func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options) (map[string]rest.Storage, namespace.Storage, error) {
+	storage := map[string]rest.Storage{}
+	pods, err := pod.NewStorage(optsGetter, Scheme, opts)
+	if err != nil {
+		return nil, namespace.Storage{}, err
+	}
+	namespaces, err := namespace.NewStorage(optsGetter, Scheme)
+	if err != nil {
+		return nil, namespace.Storage{}, err
+	}
+	serviceAccounts, err := serviceaccount.NewREST(optsGetter, Scheme)
+	if err != nil {
+		return nil, namespace.Storage{}, err
+	}
+	events, err := event.NewREST(optsGetter, Scheme, event.DefaultTTL)
+	if err != nil {
+		return nil, namespace.Storage{}, err
+	}
+	for k, v := range pods.Map() {
+		storage[k] = v
+	}
+	for k, v := range namespaces.Map() {
+		storage[k] = v
+	}
+	storage["serviceaccounts"] = serviceAccounts
+	storage["events"] = events
+	return storage, namespaces, nil
+}
+
+// systemNamespaces exist from the start, as kube-apiserver's system-namespaces
+// controller makes them.
+var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease}
+
+func createSystemNamespaces(ctx context.Context, namespaces namespace.Storage) error {
+	// The store wants the request's namespace in the context, even when the
+	// resource is cluster-scoped and it is empty.
+	ctx = genericapirequest.WithNamespace(ctx, metav1.NamespaceNone)
+	for _, name := range systemNamespaces {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		Scheme.Default(ns)
+		_, err := namespaces.Namespace.Create(ctx, ns, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+		if err != nil && !isAlreadyExists(err) {
+			return fmt.Errorf("creating namespace %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Run serves until ctx is done, then shuts down and returns.
+func (s *Server) Run(ctx context.Context) error {
+	if s.backend != nil {
+		defer s.backend.Close()
+	}
+	return s.generic.PrepareRun().RunWithContext(ctx)
+}
+
+// URL is the server's https URL.
+func (s *Server) URL() string { return s.url }
+
+// CAData is the PEM-encoded CA that signed the serving certificate.
+func (s *Server) CAData() []byte { return s.caPEM }
+
+// RESTConfig returns a config for the server's admin user.
+func (s *Server) RESTConfig() *restclient.Config {
+	return &restclient.Config{
+		Host:            s.url,
+		BearerToken:     s.token,
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		QPS:             -1, // no client-side rate limit against a test server
+	}
+}
+
+// adminUser is the identity behind the admin token: a cluster admin through
+// system:masters, as envtest's admin user is.
+var adminUser = &user.DefaultInfo{
+	Name:   "ephemera-admin",
+	Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// openAPIDefinitions computes the generated definitions once per process:
+// each call costs several milliseconds and every server start asks twice.
+// The definitions embed references whose form depends on the callback (v2
+// "#/definitions/..." or v3 "#/components/schemas/..."), so the cache is keyed
+// by what the callback makes of a probe name.
+var openAPIDefinitions = func() openapicommon.GetOpenAPIDefinitions {
+	var mu sync.Mutex
+	cache := map[string]map[string]openapicommon.OpenAPIDefinition{}
+	return func(ref openapicommon.ReferenceCallback) map[string]openapicommon.OpenAPIDefinition {
+		probe := ref("probe")
+		key := probe.String()
+		mu.Lock()
+		defer mu.Unlock()
+		defs, ok := cache[key]
+		if !ok {
+			defs = openapi.GetOpenAPIDefinitions(ref)
+			cache[key] = defs
+		}
+		return defs
+	}
+}()
+
+// effectiveVersion is kube-apiserver 1.37's, and /version reports
+// KubernetesVersion rather than the unstamped version of the k8s.io modules.
+func effectiveVersion() compatibility.EffectiveVersion {
+	v := compatibility.NewEffectiveVersionFromString("1.37", "", "")
+	return fixedInfo{MutableEffectiveVersion: v}
+}
+
+type fixedInfo struct {
+	compatibility.MutableEffectiveVersion
+}
+
+func (f fixedInfo) Info() *apimachineryversion.Info {
+	info := f.MutableEffectiveVersion.Info()
+	info.GitVersion = KubernetesVersion
+	info.GitTreeState = "clean"
+	return info
+}
+
+func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }

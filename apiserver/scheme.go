@@ -1,0 +1,53 @@
+package apiserver
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+
+	"github.com/ephemera-dev/ephemera/strategy"
+)
+
+// servedTypes are the core/v1 kinds Ephemera stores. They are registered a
+// second time as the internal version: kube-apiserver converts v1 objects into
+// k8s.io/kubernetes/pkg/apis/core types, which Ephemera must not import, so
+// here the internal version *is* v1 and conversion only sets the kind.
+var servedTypes = []runtime.Object{
+	&corev1.Pod{}, &corev1.PodList{},
+	&corev1.Namespace{}, &corev1.NamespaceList{},
+	&corev1.ServiceAccount{}, &corev1.ServiceAccountList{},
+	&corev1.Event{}, &corev1.EventList{},
+	&corev1.Node{}, &corev1.NodeList{},
+	&corev1.Binding{},
+	&corev1.PodLogOptions{}, &corev1.PodAttachOptions{}, &corev1.PodExecOptions{},
+	&corev1.PodProxyOptions{},
+}
+
+// newScheme returns a scheme holding core/v1 (as v1 and as the internal
+// version), with Ephemera's defaulting and field-label conversions.
+func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
+	scheme := runtime.NewScheme()
+	must(corev1.AddToScheme(scheme))
+	internal := schema.GroupVersion{Group: "", Version: runtime.APIVersionInternal}
+	scheme.AddKnownTypes(internal, servedTypes...)
+	// Options and list-meta types the handlers decode into the internal version.
+	scheme.AddKnownTypes(internal, &metav1.ListOptions{}, &metav1.GetOptions{},
+		&metav1.DeleteOptions{}, &metav1.CreateOptions{}, &metav1.UpdateOptions{},
+		&metav1.PatchOptions{})
+	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+	scheme.AddUnversionedTypes(schema.GroupVersion{Group: "", Version: "v1"},
+		&metav1.Status{}, &metav1.APIVersions{}, &metav1.APIGroupList{},
+		&metav1.APIGroup{}, &metav1.APIResourceList{})
+	must(strategy.RegisterDefaults(scheme))
+	must(strategy.RegisterFieldLabelConversions(scheme))
+	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
+	return scheme, serializer.NewCodecFactory(scheme)
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}

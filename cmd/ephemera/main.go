@@ -1,0 +1,132 @@
+// Command ephemera runs Ephemera, a fake Kubernetes API server whose pods and
+// ephemeral containers behave as kube-apiserver v1.37.2's do.
+//
+//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...]
+//	ephemera version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ephemera-dev/ephemera/apiserver"
+)
+
+// version is stamped at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "ephemera %s (kube-apiserver %s behaviour)\n", version, apiserver.KubernetesVersion)
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "ephemera: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Ephemera: a fake Kubernetes API server for testing ephemeral containers.
+
+Usage:
+  ephemera serve [flags]   serve the API until interrupted (see 'ephemera serve -h')
+  ephemera version         print the version
+`)
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ephemera serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bindAddress := fs.String("bind-address", "127.0.0.1", "address to serve HTTPS on")
+	port := fs.Int("port", 0, "port to serve on; 0 picks a free port")
+	kubeconfigOut := fs.String("kubeconfig-out", defaultKubeconfigPath(), "where to write the admin kubeconfig once the server is ready")
+	etcdServers := fs.String("etcd-servers", "", "comma-separated etcd URLs; empty keeps objects in memory")
+	allowPrivileged := fs.Bool("allow-privileged", true, "allow privileged containers, as kube-apiserver's --allow-privileged (envtest and kind set true)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ephemera serve: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+
+	cfg := apiserver.Config{
+		BindAddress:        *bindAddress,
+		Port:               *port,
+		DisallowPrivileged: !*allowPrivileged,
+	}
+	if *etcdServers != "" {
+		cfg.EtcdServers = strings.Split(*etcdServers, ",")
+	}
+	server, err := apiserver.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
+		return 1
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	storage := "in-memory storage"
+	if len(cfg.EtcdServers) > 0 {
+		storage = "etcd at " + *etcdServers
+	}
+	fmt.Fprintf(stderr, "Starting Ephemera %s (kube-apiserver %s behaviour) with %s...\n", version, apiserver.KubernetesVersion, storage)
+	done, err := server.Start(ctx, time.Minute)
+	if err != nil {
+		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
+		return 1
+	}
+	// The kubeconfig appears only now, complete: its existence means "ready".
+	if err := server.WriteKubeconfig(*kubeconfigOut); err != nil {
+		fmt.Fprintf(stderr, "ephemera serve: writing kubeconfig: %v\n", err)
+		stop()
+		<-done
+		return 1
+	}
+	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", server.URL())
+	fmt.Fprintf(stdout, "Kubeconfig: %s\n", *kubeconfigOut)
+	fmt.Fprintf(stdout, "Try: kubectl --kubeconfig %s get namespaces\n", *kubeconfigOut)
+	fmt.Fprintf(stdout, "Press Ctrl-C to stop.\n")
+
+	err = <-done
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stderr, "Ephemera stopped.")
+	return 0
+}
+
+// defaultKubeconfigPath is where serve writes its kubeconfig unless told
+// otherwise: a file of its own, never ~/.kube/config, so that running
+// Ephemera cannot disturb the user's clusters.
+func defaultKubeconfigPath() string {
+	return filepath.Join(os.TempDir(), "ephemera", "kubeconfig")
+}

@@ -1,0 +1,33 @@
+//go:build tools
+
+// Package tools pins, for go.mod, the modules that code generators and the
+// tests need, so that go mod tidy keeps them.
+package tools
+
+import (
+	_ "github.com/onsi/ginkgo/v2"
+	_ "github.com/onsi/ginkgo/v2/reporters"
+	_ "github.com/onsi/ginkgo/v2/types"
+	_ "github.com/onsi/gomega"
+	_ "github.com/pmezard/go-difflib/difflib"
+	_ "k8s.io/apimachinery/pkg/util/diff"
+	_ "k8s.io/apiserver/pkg/server"
+	_ "k8s.io/apiserver/pkg/server/options"
+	_ "k8s.io/apiserver/pkg/storage/storagebackend/factory"
+	_ "k8s.io/apiserver/pkg/storage/testing"
+	_ "k8s.io/apiserver/pkg/registry/generic/registry"
+	_ "k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	_ "k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	_ "k8s.io/apiserver/pkg/admission"
+	_ "k8s.io/client-go/kubernetes"
+	_ "k8s.io/client-go/dynamic"
+	_ "k8s.io/client-go/tools/clientcmd"
+	_ "k8s.io/client-go/informers"
+	_ "k8s.io/client-go/util/retry"
+	_ "k8s.io/component-base/compatibility"
+	_ "k8s.io/kube-openapi/cmd/openapi-gen"
+	_ "sigs.k8s.io/controller-runtime/pkg/envtest"
+	_ "sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	_ "k8s.io/utils/ptr"
+	_ "k8s.io/klog/v2"
+)

@@ -1,0 +1,56 @@
+// Package registry holds Ephemera's REST storage: one subpackage per served
+// resource (pod, namespace, serviceaccount, event), and the storage backends
+// they sit on (memory, or etcd through k8s.io/apiserver's own etcd3 store).
+package registry
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+)
+
+// Prefix is the key prefix objects are stored under, as in kube-apiserver
+// (--etcd-prefix): a pod lives at /registry/pods/<namespace>/<name>.
+const Prefix = "/registry"
+
+// RESTOptionsGetter hands every resource the same storage configuration and
+// decorator; the decorator decides where objects live.
+type RESTOptionsGetter struct {
+	StorageConfig storagebackend.Config
+	Decorator     generic.StorageDecorator
+}
+
+var _ generic.RESTOptionsGetter = &RESTOptionsGetter{}
+
+// NewMemoryOptions returns the options for the in-memory backend: decorator is
+// the backend's storage decorator (see registry/memory).
+func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *RESTOptionsGetter {
+	cfg := storagebackend.NewDefaultConfig(Prefix, codec)
+	return &RESTOptionsGetter{StorageConfig: *cfg, Decorator: decorator}
+}
+
+// NewEtcdOptions returns the options for k8s.io/apiserver's etcd3 store on the
+// given servers, as kube-apiserver configures it (--etcd-servers), so that
+// several Ephemera replicas can share one etcd cluster. Objects are stored
+// undecorated (no watch cache): every replica then reads its own writes and
+// the others' at once, and start-up does not wait for caches to fill.
+func NewEtcdOptions(codec runtime.Codec, servers []string) *RESTOptionsGetter {
+	cfg := storagebackend.NewDefaultConfig(Prefix, codec)
+	cfg.Type = storagebackend.StorageTypeETCD3
+	cfg.Transport.ServerList = servers
+	// The database-size metric poller only feeds metrics Ephemera does not serve.
+	cfg.DBMetricPollInterval = 0
+	return &RESTOptionsGetter{StorageConfig: *cfg, Decorator: generic.UndecoratedStorage}
+}
+
+// GetRESTOptions implements generic.RESTOptionsGetter.
+func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
+	return generic.RESTOptions{
+		StorageConfig:           g.StorageConfig.ForResource(resource),
+		Decorator:               g.Decorator,
+		EnableGarbageCollection: false,
+		DeleteCollectionWorkers: 1,
+		ResourcePrefix:          resource.Resource,
+	}, nil
+}

@@ -1,0 +1,166 @@
+// Package pod is the REST storage of pods and of the subresources Ephemera
+// serves for them: pods/status and pods/ephemeralcontainers. It mirrors
+// k8s.io/kubernetes/pkg/registry/core/pod/storage (NewStorage): one
+// genericregistry.Store, copied once per subresource with that subresource's
+// update strategy. The rules themselves live in package strategy.
+package pod
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/ephemera-dev/ephemera/strategy"
+	"github.com/ephemera-dev/ephemera/strategy/validation"
+)
+
+// Storage is the REST storage of pods and their subresources, keyed as they
+// are installed: "pods", "pods/status", "pods/ephemeralcontainers".
+type Storage struct {
+	Pod                 *REST
+	Status              *StatusREST
+	EphemeralContainers *EphemeralContainersREST
+}
+
+// Map returns the storage keyed by resource path, as APIGroupInfo wants it.
+func (s Storage) Map() map[string]rest.Storage {
+	return map[string]rest.Storage{
+		"pods":                     s.Pod,
+		"pods/status":              s.Status,
+		"pods/ephemeralcontainers": s.EphemeralContainers,
+	}
+}
+
+// NewStorage returns the pod storage on the given options.
+func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper, opts validation.Options) (Storage, error) {
+	podStrategy := strategy.NewPodStrategy(typer, opts)
+	store := &genericregistry.Store{
+		NewFunc:                   func() runtime.Object { return &corev1.Pod{} },
+		NewListFunc:               func() runtime.Object { return &corev1.PodList{} },
+		PredicateFunc:             strategy.MatchPod,
+		DefaultQualifiedResource:  corev1.Resource("pods"),
+		SingularQualifiedResource: corev1.Resource("pod"),
+
+		CreateStrategy:      podStrategy,
+		UpdateStrategy:      podStrategy,
+		DeleteStrategy:      podStrategy,
+		ResetFieldsStrategy: podStrategy,
+		// kube-apiserver answers a pod DELETE with the pod, not a Status.
+		ReturnDeletedObject: true,
+
+		TableConvertor: newTableConvertor(),
+	}
+	if err := store.CompleteWithOptions(&generic.StoreOptions{
+		RESTOptions: optsGetter,
+		AttrFunc:    strategy.GetPodAttrs,
+	}); err != nil {
+		return Storage{}, err
+	}
+
+	statusStrategy := strategy.NewPodStatusStrategy(typer, opts)
+	statusStore := *store
+	statusStore.UpdateStrategy = statusStrategy
+	statusStore.ResetFieldsStrategy = statusStrategy
+
+	// Upstream replaces only the update strategy; the copy keeps the pod
+	// store's ResetFieldsStrategy, which is never consulted for this
+	// subresource because EphemeralContainersREST does not expose reset
+	// fields (catalog §1.9).
+	ecStore := *store
+	ecStore.UpdateStrategy = strategy.NewPodEphemeralContainersStrategy(typer, opts)
+
+	return Storage{
+		Pod:                 &REST{Store: store},
+		Status:              &StatusREST{store: &statusStore},
+		EphemeralContainers: &EphemeralContainersREST{store: &ecStore},
+	}, nil
+}
+
+// REST is the storage of pods.
+type REST struct {
+	*genericregistry.Store
+}
+
+var (
+	_ rest.ShortNamesProvider = &REST{}
+	_ rest.CategoriesProvider = &REST{}
+)
+
+// ShortNames implements rest.ShortNamesProvider: `kubectl get po`.
+func (r *REST) ShortNames() []string { return []string{"po"} }
+
+// Categories implements rest.CategoriesProvider: `kubectl get all`.
+func (r *REST) Categories() []string { return []string{"all"} }
+
+// StatusREST is the storage of pods/status (registry/core/pod/storage.StatusREST).
+type StatusREST struct {
+	store *genericregistry.Store
+}
+
+var (
+	_ rest.Patcher             = &StatusREST{}
+	_ rest.ResetFieldsStrategy = &StatusREST{}
+	_ rest.TableConvertor      = &StatusREST{}
+)
+
+// New implements rest.Storage.
+func (r *StatusREST) New() runtime.Object { return &corev1.Pod{} }
+
+// Destroy implements rest.Storage; the shared store is destroyed with REST.
+func (r *StatusREST) Destroy() {}
+
+// Get returns the whole pod.
+func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return r.store.Get(ctx, name, options)
+}
+
+// Update updates the status of a pod; it never creates one.
+func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	// Subresources never create on update, whatever the caller asked.
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+}
+
+// GetResetFields implements rest.ResetFieldsStrategy.
+func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return r.store.GetResetFields()
+}
+
+// ConvertToTable implements rest.TableConvertor.
+func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
+	return r.store.ConvertToTable(ctx, object, tableOptions)
+}
+
+// EphemeralContainersREST is the storage of pods/ephemeralcontainers, mirroring
+// registry/core/pod/storage.EphemeralContainersREST. It is deliberately a
+// plain Getter+Updater: no TableConvertor (a Table-only Accept gets 406) and
+// no reset fields (server-side apply records every field sent, catalog §1.9),
+// exactly as upstream.
+type EphemeralContainersREST struct {
+	store *genericregistry.Store
+}
+
+var _ rest.Patcher = &EphemeralContainersREST{}
+
+// New implements rest.Storage; the subresource's kind is Pod.
+func (r *EphemeralContainersREST) New() runtime.Object { return &corev1.Pod{} }
+
+// Destroy implements rest.Storage; the shared store is destroyed with REST.
+func (r *EphemeralContainersREST) Destroy() {}
+
+// Get returns the whole pod, as upstream does.
+func (r *EphemeralContainersREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return r.store.Get(ctx, name, options)
+}
+
+// Update adds ephemeral containers to a pod. Like upstream it always passes
+// forceAllowCreate=false ("subresources should never allow create on
+// update"), so server-side apply to a missing pod is a 404.
+func (r *EphemeralContainersREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+}

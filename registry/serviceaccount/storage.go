@@ -1,0 +1,60 @@
+// Package serviceaccount is the REST storage of service accounts
+// (k8s.io/kubernetes/pkg/registry/core/serviceaccount/storage), without the
+// token subresource: Ephemera issues no tokens.
+package serviceaccount
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/ephemera-dev/ephemera/registry/table"
+	"github.com/ephemera-dev/ephemera/strategy"
+)
+
+// REST is the storage of service accounts.
+type REST struct {
+	*genericregistry.Store
+}
+
+var _ rest.ShortNamesProvider = &REST{}
+
+// ShortNames implements rest.ShortNamesProvider: `kubectl get sa`.
+func (r *REST) ShortNames() []string { return []string{"sa"} }
+
+// NewREST returns the service-account storage on the given options.
+func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (*REST, error) {
+	s := strategy.NewServiceAccountStrategy(typer)
+	store := &genericregistry.Store{
+		NewFunc:                   func() runtime.Object { return &corev1.ServiceAccount{} },
+		NewListFunc:               func() runtime.Object { return &corev1.ServiceAccountList{} },
+		DefaultQualifiedResource:  corev1.Resource("serviceaccounts"),
+		SingularQualifiedResource: corev1.Resource("serviceaccount"),
+
+		CreateStrategy:      s,
+		UpdateStrategy:      s,
+		DeleteStrategy:      s,
+		ReturnDeletedObject: true,
+
+		TableConvertor: table.Convertor{Columns: columns, Row: row},
+	}
+	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter}); err != nil {
+		return nil, err
+	}
+	return &REST{store}, nil
+}
+
+var columns = []metav1.TableColumnDefinition{table.NameColumn, table.AgeColumn}
+
+func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
+	sa, ok := obj.(*corev1.ServiceAccount)
+	if !ok {
+		return nil, nil, fmt.Errorf("expected *v1.ServiceAccount, got %T", obj)
+	}
+	return []interface{}{sa.Name, table.Age(sa.CreationTimestamp)}, nil, nil
+}
