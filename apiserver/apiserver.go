@@ -317,6 +317,7 @@ func (f fixedInfo) Info() *apimachineryversion.Info {
 	info := f.MutableEffectiveVersion.Info()
 	info.GitVersion = KubernetesVersion
 	info.GitTreeState = "clean"
+	info.GitCommit = "" // unstamped modules would say "$Format:%H$"
 	return info
 }
 
