@@ -32,7 +32,7 @@ reference:
 test: lint unit conformance-all
 
 unit: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 ./...
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -tags envtest ./...
 	$(GO) test -count=1 -race ./registry/memory/
 
 ## conformance: run the suite on TARGET=ephemera|envtest|kubeconfig=PATH.

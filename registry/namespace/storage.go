@@ -173,11 +173,7 @@ func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.Va
 				if err := deleteValidation(ctx, cur); err != nil {
 					return nil, err
 				}
-				if cur.DeletionTimestamp.IsZero() {
-					now := metav1.Now()
-					cur.DeletionTimestamp = &now
-				}
-				cur.Status.Phase = corev1.NamespaceTerminating
+				strategy.MarkNamespaceTerminating(cur, metav1.Now())
 				return cur, nil
 			}),
 			dryrun.IsDryRun(options.DryRun), nil)
