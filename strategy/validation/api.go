@@ -16,35 +16,45 @@ type Options struct {
 	AllowPrivileged bool
 }
 
+// The pod functions return errors already de-duplicated by their rendered
+// text ("field: body"), as the server does for both the message and the
+// causes (field.ErrorList.Filter/ToAggregate in
+// k8s.io/apiserver/pkg/registry/rest/validate.go), so
+// apierrors.NewInvalid(schema.GroupKind{Kind: "Pod"}, name, errs) renders the
+// server's exact Status. Errors are in upstream order, except where upstream
+// ranges over a Go map (resource lists, labels, scheduling gates): that order
+// is random upstream and sorted by key here.
+func dedupe(errs field.ErrorList) field.ErrorList {
+	seen := make(map[string]bool, len(errs))
+	out := errs[:0:0]
+	for _, e := range errs {
+		k := e.Error()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, e)
+	}
+	return out
+}
+
 // ValidatePodCreate mirrors validation.ValidatePodCreate.
-func ValidatePodCreate(pod *corev1.Pod, opts Options) field.ErrorList { return nil }
+func ValidatePodCreate(pod *corev1.Pod, opts Options) field.ErrorList {
+	return dedupe(validatePodCreate(pod, newPodOpts(opts, nil, nil)))
+}
 
 // ValidatePodUpdate mirrors validation.ValidatePodUpdate (plain PUT/PATCH on pods).
-func ValidatePodUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList { return nil }
+func ValidatePodUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList {
+	return dedupe(validatePodUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
+}
 
 // ValidatePodStatusUpdate mirrors validation.ValidatePodStatusUpdate.
-func ValidatePodStatusUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList { return nil }
+func ValidatePodStatusUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList {
+	return dedupe(validatePodStatusUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
+}
 
 // ValidatePodEphemeralContainersUpdate mirrors
 // validation.ValidatePodEphemeralContainersUpdate.
 func ValidatePodEphemeralContainersUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList {
-	return nil
+	return dedupe(validatePodEphemeralContainersUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
 }
-
-// ValidateNamespace mirrors validation.ValidateNamespace.
-func ValidateNamespace(ns *corev1.Namespace) field.ErrorList { return nil }
-
-// ValidateNamespaceUpdate mirrors validation.ValidateNamespaceUpdate.
-func ValidateNamespaceUpdate(newNs, oldNs *corev1.Namespace) field.ErrorList { return nil }
-
-// ValidateServiceAccount mirrors validation.ValidateServiceAccount.
-func ValidateServiceAccount(sa *corev1.ServiceAccount) field.ErrorList { return nil }
-
-// ValidateServiceAccountUpdate mirrors validation.ValidateServiceAccountUpdate.
-func ValidateServiceAccountUpdate(newSA, oldSA *corev1.ServiceAccount) field.ErrorList { return nil }
-
-// ValidateEvent mirrors validation.ValidateEventCreate.
-func ValidateEvent(ev *corev1.Event) field.ErrorList { return nil }
-
-// ValidateEventUpdate mirrors validation.ValidateEventUpdate.
-func ValidateEventUpdate(newEv, oldEv *corev1.Event) field.ErrorList { return nil }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates strategy/validation/zz_generated.internaltypes.go: tag-less mirrors of
+# the internal k8s.io/kubernetes/pkg/apis/core structs reachable from core.PodSpec and
+# core.EphemeralContainer. kube-apiserver renders its "may not be changed" diffs by
+# JSON-marshalling those internal structs (Go field names, internal field order), and
+# Ephemera reproduces the text from v1 objects through these mirrors.
+# The generator lives in its own module (hack/internaltypes) so that the main module
+# never depends on k8s.io/kubernetes.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/strategy/validation/zz_generated.internaltypes.go"
+cd "$root/hack/internaltypes"
+echo "[update-internaltypes] generating $out" >&2
+go run . -header "$root/hack/boilerplate.go.txt" -o "$out"
+echo "[update-internaltypes] wrote $(grep -c '^type ' "$out") mirror types" >&2
