@@ -2,6 +2,7 @@
 // ephemeral containers behave as kube-apiserver v1.37.2's do.
 //
 //	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...]
+//	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
 //	ephemera version
 package main
 
@@ -36,6 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "conformance":
+		return conformanceCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "ephemera %s (kube-apiserver %s behaviour)\n", version, apiserver.KubernetesVersion)
 		return 0
@@ -54,6 +57,7 @@ func usage(w io.Writer) {
 
 Usage:
   ephemera serve [flags]   serve the API until interrupted (see 'ephemera serve -h')
+  ephemera conformance     run the conformance suite against a cluster (see 'ephemera conformance -h')
   ephemera version         print the version
 `)
 }

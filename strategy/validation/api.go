@@ -16,7 +16,8 @@ type Options struct {
 	AllowPrivileged bool
 }
 
-// The pod functions return errors already de-duplicated by their rendered
+// Dedupe drops errors whose rendered text ("field: body") repeats an earlier
+// one. The pod functions return errors already de-duplicated by their rendered
 // text ("field: body"), as the server does for both the message and the
 // causes (field.ErrorList.Filter/ToAggregate in
 // k8s.io/apiserver/pkg/registry/rest/validate.go), so
@@ -24,7 +25,7 @@ type Options struct {
 // server's exact Status. Errors are in upstream order, except where upstream
 // ranges over a Go map (resource lists, labels, scheduling gates): that order
 // is random upstream and sorted by key here.
-func dedupe(errs field.ErrorList) field.ErrorList {
+func Dedupe(errs field.ErrorList) field.ErrorList {
 	seen := make(map[string]bool, len(errs))
 	out := errs[:0:0]
 	for _, e := range errs {
@@ -40,21 +41,21 @@ func dedupe(errs field.ErrorList) field.ErrorList {
 
 // ValidatePodCreate mirrors validation.ValidatePodCreate.
 func ValidatePodCreate(pod *corev1.Pod, opts Options) field.ErrorList {
-	return dedupe(validatePodCreate(pod, newPodOpts(opts, nil, nil)))
+	return Dedupe(validatePodCreate(pod, newPodOpts(opts, nil, nil)))
 }
 
 // ValidatePodUpdate mirrors validation.ValidatePodUpdate (plain PUT/PATCH on pods).
 func ValidatePodUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList {
-	return dedupe(validatePodUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
+	return Dedupe(validatePodUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
 }
 
 // ValidatePodStatusUpdate mirrors validation.ValidatePodStatusUpdate.
 func ValidatePodStatusUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList {
-	return dedupe(validatePodStatusUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
+	return Dedupe(validatePodStatusUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
 }
 
 // ValidatePodEphemeralContainersUpdate mirrors
 // validation.ValidatePodEphemeralContainersUpdate.
 func ValidatePodEphemeralContainersUpdate(newPod, oldPod *corev1.Pod, opts Options) field.ErrorList {
-	return dedupe(validatePodEphemeralContainersUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
+	return Dedupe(validatePodEphemeralContainersUpdate(newPod, oldPod, newPodOpts(opts, &oldPod.Spec, &oldPod.ObjectMeta)))
 }
