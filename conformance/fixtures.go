@@ -1,0 +1,91 @@
+package conformance
+
+import (
+	"os"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// testImage is the EC/container image. Kubelet-tier specs need it to be
+// pullable (or preloaded) on the cluster: EPHEMERA_CONFORMANCE_IMAGE.
+func testImage() string {
+	if img := os.Getenv("EPHEMERA_CONFORMANCE_IMAGE"); img != "" {
+		return img
+	}
+	return "busybox:1.36"
+}
+
+const podName = "p1"
+
+// basePod is the pod every scenario starts from: one container "app", one
+// init container "init", one emptyDir volume "vol".
+func basePod(name string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "conformance"}},
+		Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{{Name: "init", Image: testImage(), Command: []string{"true"}}},
+			Containers:     []corev1.Container{{Name: "app", Image: testImage(), Command: []string{"sleep", "3600"}}},
+			Volumes:        []corev1.Volume{{Name: "vol", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		},
+	}
+}
+
+// CreatePod creates basePod(name) after applying mutators, and records it.
+func (f *F) CreatePod(name string, mutate ...func(*corev1.Pod)) *corev1.Pod {
+	GinkgoHelper()
+	p := basePod(name)
+	for _, m := range mutate {
+		m(p)
+	}
+	out, err := f.Client.CoreV1().Pods(f.NS).Create(f.Ctx, p, metav1.CreateOptions{})
+	f.Record("create pod "+name, out, err)
+	Expect(err).NotTo(HaveOccurred())
+	return out
+}
+
+// EC builds an ephemeral container as a JSON map: name, image and the given
+// extra key/value pairs (maps keep "empty but set" values like "ports": []).
+func EC(name string, kv ...any) map[string]any {
+	m := map[string]any{"name": name, "image": testImage()}
+	if name == "" {
+		delete(m, "name")
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k := kv[i].(string)
+		if kv[i+1] == nil {
+			delete(m, k)
+			continue
+		}
+		m[k] = kv[i+1]
+	}
+	return m
+}
+
+// ecs returns the ECs of a pod by name for assertions.
+func ecNames(p *corev1.Pod) []string {
+	var n []string
+	for _, e := range p.Spec.EphemeralContainers {
+		n = append(n, e.Name)
+	}
+	return n
+}
+
+func fieldEC(i int, rest string) string {
+	s := "spec.ephemeralContainers[" + itoa(i) + "]"
+	if rest != "" {
+		s += "." + rest
+	}
+	return s
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}

@@ -1,0 +1,191 @@
+// Package conformance is Ephemera's conformance suite: Ginkgo v2 specs that
+// run the same pods/ephemeralcontainers scenarios against several targets
+// (Ephemera in-process, envtest = real kube-apiserver + etcd, any cluster via a
+// kubeconfig). The expectations come from upstream kube-apiserver v1.37.2 and
+// are confirmed on the real server (envtest); see
+// /work/shared/reference/upstream-ephemeral-behavior.md.
+//
+// The specs live in non-test files so that both `go test ./conformance/` and
+// the `ephemera conformance` CLI can run them through Run.
+//
+// Usage (flags after -args; see RegisterFlags):
+//
+//	go test ./conformance/ -v -args -target=envtest          # real kube-apiserver + etcd
+//	go test ./conformance/ -v -args -target=ephemera         # default ($EPHEMERA_TARGET)
+//	go test ./conformance/ -v -args -target=kubeconfig=PATH  # any cluster (kind: kubelet tier too)
+//	go test ./conformance/ -v -args -differential=ephemera,envtest -report-dir=out
+//	go test ./conformance/ -v -args -target=envtest -ginkgo.label-filter=api
+//
+// Scenarios have stable names ("<group>/<what>"); API-tier ones carry
+// Label("api"), kubelet-tier ones Label("kubelet") and are skipped with
+// "target has no kubelet" on targets without one. Every API scenario records
+// normalized observations; -differential runs each API scenario on both
+// targets in one suite run and fails those whose observations differ. With
+// -report-dir the suite writes junit.xml, results-<target>.json,
+// observations-<target>.json, matrix.md/matrix.html (merging any
+// -merge-reports files, e.g. a kind run) and, in differential mode,
+// differences.md.
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/ephemera-dev/ephemera/apiserver"
+)
+
+// Capabilities describes what a target can do beyond the API server.
+type Capabilities struct {
+	// Kubelet is true when pods are actually run by a kubelet (kind, a real
+	// cluster). Specs labelled "kubelet" are skipped on targets without one.
+	Kubelet bool
+}
+
+// Target is an API server the suite can run against.
+type Target interface {
+	Name() string
+	// Start brings the target up and returns an admin *rest.Config for it.
+	Start(ctx context.Context) (*rest.Config, error)
+	Stop() error
+	Capabilities() Capabilities
+}
+
+// EphemeraTarget runs Ephemera in-process through apiserver.Environment.
+type EphemeraTarget struct {
+	env *apiserver.Environment
+}
+
+func (t *EphemeraTarget) Name() string               { return "ephemera" }
+func (t *EphemeraTarget) Capabilities() Capabilities { return Capabilities{} }
+
+func (t *EphemeraTarget) Start(ctx context.Context) (cfg *rest.Config, err error) {
+	// The Environment may still be a stub that panics; report that as an
+	// error so the suite fails cleanly instead of crashing.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("starting ephemera: panic: %v", r)
+		}
+	}()
+	t.env = &apiserver.Environment{}
+	cfg, err = t.env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("starting ephemera: %w", err)
+	}
+	return cfg, nil
+}
+
+func (t *EphemeraTarget) Stop() error {
+	if t.env == nil {
+		return nil
+	}
+	return t.env.Stop()
+}
+
+// DefaultReferenceAssets is where hack/reference-binaries.sh puts the
+// reference kube-apiserver, etcd and kubectl.
+func DefaultReferenceAssets() string {
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "ephemera", "reference", "k8s-v1.37.2-etcd-v3.7.0")
+}
+
+// EnvtestTarget runs the real kube-apiserver v1.37.2 with etcd through
+// controller-runtime's envtest (no controller-manager, no kubelet).
+type EnvtestTarget struct {
+	// AssetsDir holds kube-apiserver and etcd; empty means KUBEBUILDER_ASSETS,
+	// else DefaultReferenceAssets().
+	AssetsDir string
+	env       *envtest.Environment
+}
+
+func (t *EnvtestTarget) Name() string               { return "envtest" }
+func (t *EnvtestTarget) Capabilities() Capabilities { return Capabilities{} }
+
+func (t *EnvtestTarget) assets() string {
+	if t.AssetsDir != "" {
+		return t.AssetsDir
+	}
+	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
+		return d
+	}
+	return DefaultReferenceAssets()
+}
+
+func (t *EnvtestTarget) Start(ctx context.Context) (*rest.Config, error) {
+	dir := t.assets()
+	for _, bin := range []string{"kube-apiserver", "etcd"} {
+		if _, err := os.Stat(filepath.Join(dir, bin)); err != nil {
+			return nil, fmt.Errorf("envtest: %s not found in %s: run hack/reference-binaries.sh (or set KUBEBUILDER_ASSETS)", bin, dir)
+		}
+	}
+	t.env = &envtest.Environment{BinaryAssetsDirectory: dir}
+	cfg, err := t.env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("starting envtest from %s: %w", dir, err)
+	}
+	return cfg, nil
+}
+
+func (t *EnvtestTarget) Stop() error {
+	if t.env == nil {
+		return nil
+	}
+	return t.env.Stop()
+}
+
+// KubeconfigTarget is any running cluster reached through a kubeconfig file.
+// It is assumed to have a kubelet unless NoKubelet is set.
+type KubeconfigTarget struct {
+	Path      string
+	NoKubelet bool
+	// TargetName overrides Name() (e.g. "kind"); default "kubeconfig".
+	TargetName string
+}
+
+func (t *KubeconfigTarget) Name() string {
+	if t.TargetName != "" {
+		return t.TargetName
+	}
+	return "kubeconfig"
+}
+func (t *KubeconfigTarget) Capabilities() Capabilities { return Capabilities{Kubelet: !t.NoKubelet} }
+func (t *KubeconfigTarget) Stop() error                { return nil }
+
+func (t *KubeconfigTarget) Start(ctx context.Context) (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", t.Path)
+	if err != nil {
+		return nil, fmt.Errorf("loading kubeconfig %q: %w", t.Path, err)
+	}
+	return cfg, nil
+}
+
+// ParseTarget turns "ephemera", "envtest" or "kubeconfig=PATH" into a Target.
+func ParseTarget(spec string, noKubelet bool) (Target, error) {
+	spec = strings.TrimSpace(spec)
+	switch {
+	case spec == "ephemera":
+		return &EphemeraTarget{}, nil
+	case spec == "envtest":
+		return &EnvtestTarget{}, nil
+	case strings.HasPrefix(spec, "kubeconfig="):
+		p := strings.TrimPrefix(spec, "kubeconfig=")
+		if p == "" {
+			return nil, errors.New("target kubeconfig=PATH needs a path")
+		}
+		return &KubeconfigTarget{Path: p, NoKubelet: noKubelet}, nil
+	case spec == "kubeconfig":
+		p := os.Getenv("KUBECONFIG")
+		if p == "" {
+			return nil, errors.New("target kubeconfig without =PATH needs KUBECONFIG")
+		}
+		return &KubeconfigTarget{Path: p, NoKubelet: noKubelet}, nil
+	}
+	return nil, fmt.Errorf("unknown target %q (want ephemera, envtest or kubeconfig=PATH)", spec)
+}
