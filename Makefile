@@ -37,7 +37,7 @@ unit: reference
 
 ## conformance: run the suite on TARGET=ephemera|envtest|kubeconfig=PATH.
 conformance: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -timeout 20m ./conformance/ -args -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))
 
 conformance-all: reference
 	$(MAKE) conformance TARGET=ephemera
@@ -46,7 +46,7 @@ conformance-all: reference
 
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
 differential: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -timeout 20m ./conformance/ -args -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential
 
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
 bench: reference
