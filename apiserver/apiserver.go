@@ -15,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
@@ -167,13 +168,29 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	config.AdmissionControl = admission.NewChain(func(ctx context.Context, name string) (*corev1.Namespace, error) {
-		obj, err := namespaces.Namespace.Get(ctx, name, &metav1.GetOptions{})
-		if err != nil {
-			return nil, err
-		}
-		return obj.(*corev1.Namespace), nil
-	})
+	config.AdmissionControl, err = admission.NewChain(
+		func(ctx context.Context, name string) (*corev1.Namespace, error) {
+			obj, err := namespaces.Namespace.Get(ctx, name, &metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Namespace), nil
+		},
+		func(ctx context.Context, ns string) ([]*corev1.Pod, error) {
+			obj, err := storage["pods"].(rest.Lister).List(genericapirequest.WithNamespace(ctx, ns), &metainternalversion.ListOptions{})
+			if err != nil {
+				return nil, err
+			}
+			items := obj.(*corev1.PodList).Items
+			pods := make([]*corev1.Pod, len(items))
+			for i := range items {
+				pods[i] = &items[i]
+			}
+			return pods, nil
+		})
+	if err != nil {
+		return nil, err
+	}
 
 	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {

@@ -1,10 +1,10 @@
 // Package admission holds the admission plugins Ephemera runs: the ones
 // envtest's kube-apiserver runs that change or refuse what a pod test sees.
 // envtest (controller-runtime v0.25) keeps kube-apiserver's default plugin set
-// minus ServiceAccount; of those, only NamespaceLifecycle,
-// DefaultTolerationSeconds and Priority act on the objects Ephemera serves
-// (LimitRanger, ResourceQuota and PodSecurity are no-ops without LimitRanges,
-// quotas or namespace labels; the others act on other resources). Each plugin
+// minus ServiceAccount; of those, NamespaceLifecycle, DefaultTolerationSeconds,
+// Priority and PodSecurity act on the objects Ephemera serves (LimitRanger and
+// ResourceQuota are no-ops without LimitRanges or quotas, which Ephemera does
+// not serve; the others act on other resources). Each plugin
 // below cites the upstream plugin whose observable behaviour it reproduces.
 package admission
 
@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
+	psaapi "k8s.io/pod-security-admission/api"
 	"k8s.io/utils/ptr"
 )
 
@@ -24,13 +25,21 @@ import (
 type NamespaceGetter func(ctx context.Context, name string) (*corev1.Namespace, error)
 
 // NewChain returns Ephemera's admission chain, in kube-apiserver's plugin
-// order (NamespaceLifecycle, DefaultTolerationSeconds, Priority).
-func NewChain(getNamespace NamespaceGetter) admission.Interface {
+// order: the mutating NamespaceLifecycle, DefaultTolerationSeconds and
+// Priority, then the validating PodSecurity.
+func NewChain(getNamespace NamespaceGetter, listPods PodLister) (admission.Interface, error) {
+	// PodSecurity checks "latest" against kube-apiserver 1.37's policies.
+	emulation := psaapi.MajorMinorVersion(1, 37)
+	ps, err := newPodSecurity(getNamespace, listPods, &emulation)
+	if err != nil {
+		return nil, err
+	}
 	return admission.NewChainHandler(
 		&namespaceLifecycle{getNamespace: getNamespace, immortal: sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)},
 		defaultTolerationSeconds{},
 		priority{},
-	)
+		ps,
+	), nil
 }
 
 var (
