@@ -129,8 +129,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 }
 
 // defaultKubeconfigPath is where serve writes its kubeconfig unless told
-// otherwise: a file of its own, never ~/.kube/config, so that running
-// Ephemera cannot disturb the user's clusters.
+// otherwise: a file of its own beside the user's, never ~/.kube/config
+// itself, so that running Ephemera cannot disturb the user's clusters.
 func defaultKubeconfigPath() string {
-	return filepath.Join(os.TempDir(), "ephemera", "kubeconfig")
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".kube", "ephemera.kubeconfig")
+	}
+	return filepath.Join(os.TempDir(), "ephemera.kubeconfig")
 }
