@@ -12,6 +12,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -133,6 +134,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
+	// On shutdown, end open watches (each watch handler is told the server is
+	// going away and closes its stream) instead of letting the HTTP server's
+	// graceful shutdown wait on them for its full request timeout. kube-apiserver
+	// does the same with --shutdown-watch-termination-grace-period.
+	config.ShutdownWatchTerminationGracePeriod = 2 * time.Second
 	config.PublicAddress = net.ParseIP("127.0.0.1")
 
 	cert, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", certs.CertPEM, certs.KeyPEM)

@@ -23,21 +23,24 @@
 //
 // # Locking
 //
-// There is exactly one lock that guards data: Backend.mu. It protects the
-// revision counters, the key histories, the event log, the TTL table and the
-// change-notification channel. Rules:
+// Backend.mu is the one lock that guards stored data: the revision counters,
+// the key histories, the event log, the TTL table and the change-notification
+// channel. Rules:
 //
-//   - Backend.mu is held only for short, non-blocking sections: no encoding,
-//     decoding, transforming, channel sends or user callbacks run under it.
-//     Stored byte slices are immutable once written, so they can be used after
+//   - Backend.mu is held only for non-blocking sections: no encoding,
+//     decoding, transforming, channel sends or user callbacks run under it
+//     (the longest sections are a range read or a compaction, O(keys)).
+//     Stored byte slices are immutable once written, so they are used after
 //     the lock is released.
 //   - A writer never waits for a watcher. After a write it closes the current
 //     "changed" channel (a broadcast) and installs a new one. Each watcher has
 //     its own goroutine that pulls events from the log at its own pace.
-//   - store.progressMu (one per resource view) guards only that view's
-//     progress-request broadcast channel. It is never held together with
-//     Backend.mu. Lock order, should that ever change: Backend.mu before
-//     store.progressMu.
+//   - Each resource view (store) has two small leaf locks: progressMu guards
+//     its progress-request broadcast channel, sizeMu its size-estimation flag.
+//     Neither is ever held while taking another lock.
+//
+// Lock order (should nesting ever be needed): Backend.mu, then a store's
+// progressMu or sizeMu. Today no code path holds two locks at once.
 //
 // # Slow watchers
 //
@@ -133,6 +136,18 @@ func WithFutureRevisionWait(d time.Duration) Option {
 	}
 }
 
+// WithEtcd3Reads makes reads behave exactly like the bare etcd3 store, as the
+// upstream storage test suite expects, instead of like kube-apiserver with
+// its watch cache in front (the default, which is what clients of a real
+// server see): reads at a future resourceVersion fail at once without
+// retry-after, and a list at resourceVersion "0" honours limit.
+func WithEtcd3Reads() Option {
+	return func(b *Backend) {
+		b.futureRevisionWait = 0
+		b.etcd3Reads = true
+	}
+}
+
 // WithClock replaces time.Now, for tests of time-based retention.
 func WithClock(now func() time.Time) Option {
 	return func(b *Backend) {
@@ -179,7 +194,9 @@ type Backend struct {
 	progressInterval time.Duration
 	// futureRevisionWait: see WithFutureRevisionWait.
 	futureRevisionWait time.Duration
-	now                func() time.Time
+	// etcd3Reads: see WithEtcd3Reads.
+	etcd3Reads bool
+	now        func() time.Time
 
 	// mu guards everything below; see the package comment for the rules.
 	mu          sync.Mutex
@@ -190,11 +207,16 @@ type Backend struct {
 	// but not yet compacted); history holds the versions, oldest first.
 	keys    []string
 	history map[string][]version
+	// shrinkable holds the keys that compaction may shrink: more than one
+	// version, or a tombstone.
+	shrinkable map[string]struct{}
 	// events is the event log in revision order (one event per revision).
 	events []*event
 	// expiry holds the deadline of every live key written with a TTL.
 	expiry map[string]time.Time
-	timer  *time.Timer
+	// timer fires expire at timerAt, the earliest pending deadline.
+	timer   *time.Timer
+	timerAt time.Time
 	// changed is closed (and replaced) after every write and on Close.
 	changed chan struct{}
 	closed  bool
@@ -211,6 +233,7 @@ func NewBackend(opts ...Option) *Backend {
 		now:                time.Now,
 		rev:                1,
 		history:            map[string][]version{},
+		shrinkable:         map[string]struct{}{},
 		expiry:             map[string]time.Time{},
 		changed:            make(chan struct{}),
 	}
@@ -276,8 +299,10 @@ func (b *Backend) compactLocked(rev int64) {
 	}
 	b.compactRev = rev
 	b.lastCompact = b.now()
-	kept := b.keys[:0]
-	for _, k := range b.keys {
+	// Only keys in b.shrinkable can lose versions; a key with one live
+	// version is left alone, so compaction costs O(keys written since).
+	removed := false
+	for k := range b.shrinkable {
 		vs := b.history[k]
 		// i is the newest version visible at rev; older ones can go.
 		i := sort.Search(len(vs), func(i int) bool { return vs[i].modRev > rev }) - 1
@@ -287,17 +312,30 @@ func (b *Backend) compactLocked(rev int64) {
 		if len(vs) > 0 && vs[0].modRev <= rev && vs[0].value == nil {
 			vs = vs[1:] // a tombstone visible at rev hides nothing any more
 		}
-		if len(vs) == 0 {
+		switch {
+		case len(vs) == 0:
 			delete(b.history, k)
-			continue
+			delete(b.shrinkable, k)
+			removed = true
+		case len(vs) == 1 && vs[0].value != nil:
+			b.history[k] = vs
+			delete(b.shrinkable, k)
+		default:
+			b.history[k] = vs
 		}
-		b.history[k] = vs
-		kept = append(kept, k)
 	}
-	for i := len(kept); i < len(b.keys); i++ {
-		b.keys[i] = ""
+	if removed {
+		kept := b.keys[:0]
+		for _, k := range b.keys {
+			if _, ok := b.history[k]; ok {
+				kept = append(kept, k)
+			}
+		}
+		for i := len(kept); i < len(b.keys); i++ {
+			b.keys[i] = ""
+		}
+		b.keys = kept
 	}
-	b.keys = kept
 	// The event at rev goes too: its previous value may be gone, so it can no
 	// longer be delivered faithfully (etcd fails such a watch with "etcd
 	// event received with PrevKv=nil"; a 410 is the clearer signal). Watches
@@ -309,7 +347,7 @@ func (b *Backend) compactLocked(rev int64) {
 }
 
 // autoCompactLocked keeps the history within maxEvents and retention. It
-// compacts with some slack so that the O(keys) compaction runs rarely.
+// compacts with some slack so that compaction runs rarely.
 func (b *Backend) autoCompactLocked(now time.Time) {
 	if n := len(b.events); n > b.maxEvents+b.maxEvents/8 {
 		b.compactLocked(b.events[n-b.maxEvents].rev - 1)
@@ -442,6 +480,9 @@ func (b *Backend) writeLocked(key string, value []byte, ttl uint64) int64 {
 		b.keys[i] = key
 	}
 	b.history[key] = append(vs, version{modRev: b.rev, value: value})
+	if len(vs) > 0 || value == nil {
+		b.shrinkable[key] = struct{}{}
+	}
 	b.events = append(b.events, &event{rev: b.rev, key: key, value: value, prevValue: prev.value, at: now})
 
 	// Like an etcd put without a lease, a write without TTL makes the key
@@ -491,24 +532,17 @@ func (b *Backend) del(key string, expectedRev int64) (rev int64, succeeded bool,
 
 // scheduleExpiryLocked makes sure the TTL timer fires no later than deadline.
 func (b *Backend) scheduleExpiryLocked(deadline time.Time) {
+	if b.timer != nil && !b.timerAt.IsZero() && !deadline.Before(b.timerAt) {
+		return
+	}
 	d := deadline.Sub(b.now())
 	if d < 0 {
 		d = 0
 	}
+	b.timerAt = deadline
 	if b.timer == nil {
 		b.timer = time.AfterFunc(d, b.expire)
 		return
-	}
-	// Reset to the earliest pending deadline; expire reschedules for the rest.
-	earliest := deadline
-	for _, t := range b.expiry {
-		if t.Before(earliest) {
-			earliest = t
-		}
-	}
-	d = earliest.Sub(b.now())
-	if d < 0 {
-		d = 0
 	}
 	b.timer.Reset(d)
 }
@@ -535,6 +569,7 @@ func (b *Backend) expire() {
 	for _, k := range due {
 		b.writeLocked(k, nil, 0)
 	}
+	b.timerAt = next // zero: the timer is not armed
 	if !next.IsZero() && b.timer != nil {
 		b.timer.Reset(next.Sub(now))
 	}

@@ -158,24 +158,42 @@ func TestRevisionSharedAcrossResources(t *testing.T) {
 	}
 }
 
-// Objects created with a TTL disappear, and watchers see DELETED.
+// Objects created with a TTL disappear, and watchers see DELETED; the TTL
+// timer re-arms for objects created after an expiry.
 func TestTTLExpiryEmitsDeleted(t *testing.T) {
 	ctx, s, _ := testSetup(t)
+	for _, name := range []string{"ev1", "ev2"} {
+		out := &example.Pod{}
+		if err := s.Create(ctx, podKey("ns", name), &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}, out, 1); err != nil {
+			t.Fatal(err)
+		}
+		w, err := s.Watch(ctx, podKey("ns", name), storage.ListOptions{ResourceVersion: out.ResourceVersion, Predicate: storage.Everything})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := nextEvent(t, w); e.Type != watch.Deleted {
+			t.Fatalf("%s: got %s, want DELETED", name, e.Type)
+		}
+		w.Stop()
+		err = s.Get(ctx, podKey("ns", name), storage.GetOptions{}, &example.Pod{})
+		if !storage.IsNotFound(err) {
+			t.Fatalf("Get after expiry: %v, want NotFound", err)
+		}
+	}
+	// An update without TTL makes an object permanent, as in etcd.
 	out := &example.Pod{}
-	if err := s.Create(ctx, podKey("ns", "ev"), &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "ev"}}, out, 1); err != nil {
+	if err := s.Create(ctx, podKey("ns", "keep"), &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "keep"}}, out, 1); err != nil {
 		t.Fatal(err)
 	}
-	w, err := s.Watch(ctx, podKey("ns", "ev"), storage.ListOptions{ResourceVersion: out.ResourceVersion, Predicate: storage.Everything})
-	if err != nil {
+	if err := s.GuaranteedUpdate(ctx, podKey("ns", "keep"), out, false, nil, storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
+		obj.(*example.Pod).Spec.NodeName = "n"
+		return obj, nil
+	}), nil); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop()
-	if e := nextEvent(t, w); e.Type != watch.Deleted {
-		t.Fatalf("got %s, want DELETED", e.Type)
-	}
-	err = s.Get(ctx, podKey("ns", "ev"), storage.GetOptions{}, &example.Pod{})
-	if !storage.IsNotFound(err) {
-		t.Fatalf("Get after expiry: %v, want NotFound", err)
+	time.Sleep(1500 * time.Millisecond)
+	if err := s.Get(ctx, podKey("ns", "keep"), storage.GetOptions{}, &example.Pod{}); err != nil {
+		t.Fatalf("object updated without TTL expired: %v", err)
 	}
 }
 
@@ -355,5 +373,222 @@ func BenchmarkGuaranteedUpdate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Reads at a future resourceVersion wait for it like the watch cache does,
+// then fail with "Too large resource version" and retry-after 1 s.
+func TestFutureRevisionWait(t *testing.T) {
+	ctx, s, b := testSetup(t, withBackendOptions(WithFutureRevisionWait(300*time.Millisecond)))
+	mustCreate(t, ctx, s, "ns", "a")
+	future := strconv.FormatInt(b.Revision()+1, 10)
+
+	start := time.Now()
+	err := s.Get(ctx, podKey("ns", "a"), storage.GetOptions{ResourceVersion: future}, &example.Pod{})
+	if !storage.IsTooLargeResourceVersion(err) {
+		t.Fatalf("Get at future RV: %v, want too large resource version", err)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Fatalf("Get failed after %v, before the 300ms wait", waited)
+	}
+	status := err.(apierrors.APIStatus).Status()
+	if status.Details == nil || status.Details.RetryAfterSeconds != 1 || status.Code != 504 {
+		t.Fatalf("unexpected status %#v", status)
+	}
+	err = s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything, ResourceVersion: future, ResourceVersionMatch: metav1.ResourceVersionMatchExact}, &example.PodList{})
+	if !storage.IsTooLargeResourceVersion(err) || err.(apierrors.APIStatus).Status().Details.RetryAfterSeconds != 1 {
+		t.Fatalf("List exact at future RV: %v", err)
+	}
+
+	// A write arriving while the read waits lets it succeed.
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		if err := s.Create(ctx, podKey("ns", "b"), &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "b"}}, nil, 0); err != nil {
+			t.Errorf("Create: %v", err)
+		}
+	}()
+	list := &example.PodList{}
+	if err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything, ResourceVersion: future, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan}, list); err != nil {
+		t.Fatalf("List not older than a soon-written RV: %v", err)
+	}
+	if list.ResourceVersion != future || len(list.Items) != 2 {
+		t.Fatalf("list at RV %s with %d items, want RV %s with 2", list.ResourceVersion, len(list.Items), future)
+	}
+}
+
+// History is bounded by event count: old revisions become unreadable with
+// etcd3's 410 messages, and CompactRevision reports the cut.
+func TestAutomaticCompactionByCount(t *testing.T) {
+	ctx, s, b := testSetup(t, withBackendOptions(WithMaxEvents(10)))
+	first := mustCreate(t, ctx, s, "ns", "p0")
+	for i := 1; i < 30; i++ {
+		mustCreate(t, ctx, s, "ns", fmt.Sprintf("p%d", i))
+	}
+	if s.CompactRevision() == 0 || len(b.events) > 10+10/8 {
+		t.Fatalf("no compaction: compactRev %d, %d events kept", s.CompactRevision(), len(b.events))
+	}
+	err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything, ResourceVersion: first.ResourceVersion, ResourceVersionMatch: metav1.ResourceVersionMatchExact}, &example.PodList{})
+	if !apierrors.IsResourceExpired(err) || err.Error() != "The resourceVersion for the provided list is too old." {
+		t.Fatalf("list at compacted RV: %v", err)
+	}
+	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: first.ResourceVersion, Recursive: true, Predicate: storage.Everything})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	e := nextEvent(t, w)
+	if status, ok := e.Object.(*metav1.Status); e.Type != watch.Error || !ok || status.Code != 410 || status.Message != "The resourceVersion for the provided watch is too old." {
+		t.Fatalf("watch at compacted RV: %s %#v", e.Type, e.Object)
+	}
+	// The current state is complete.
+	list := &example.PodList{}
+	if err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, list); err != nil || len(list.Items) != 30 {
+		t.Fatalf("list after compaction: %d items, %v", len(list.Items), err)
+	}
+	// A watch from a recent revision replays what is kept.
+	recent := strconv.FormatInt(b.Revision()-3, 10)
+	w2, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: recent, Recursive: true, Predicate: storage.Everything})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Stop()
+	for i := 0; i < 3; i++ {
+		if e := nextEvent(t, w2); e.Type != watch.Added {
+			t.Fatalf("replay event %d: %s", i, e.Type)
+		}
+	}
+}
+
+// History is bounded by age too.
+func TestAutomaticCompactionByAge(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Unix(1000, 0)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ctx, s, b := testSetup(t, withBackendOptions(WithClock(clock), WithRetention(time.Minute)))
+	mustCreate(t, ctx, s, "ns", "old")
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	recent := mustCreate(t, ctx, s, "ns", "new")
+	rv, _ := strconv.ParseInt(recent.ResourceVersion, 10, 64)
+	if got := b.CompactRevision(); got != rv-1 {
+		t.Fatalf("CompactRevision = %d, want %d (everything before the recent write)", got, rv-1)
+	}
+	if len(b.events) != 1 || b.events[0].rev != rv {
+		t.Fatalf("kept events %v, want only rev %d", b.events, rv)
+	}
+}
+
+// RequestWatchProgress makes ProgressNotify watches send a bookmark at the
+// current revision.
+func TestRequestWatchProgress(t *testing.T) {
+	ctx, s, b := testSetup(t, withBackendOptions(WithProgressNotifyInterval(time.Hour)))
+	mustCreate(t, ctx, s, "ns", "a")
+	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: strconv.FormatInt(b.Revision(), 10), Recursive: true, Predicate: storage.Everything, ProgressNotify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	// A write to another resource moves the revision on.
+	increaseRV(b)(ctx, t)
+	if err := s.RequestWatchProgress(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := nextEvent(t, w)
+	if e.Type != watch.Bookmark || e.Object.(*example.Pod).ResourceVersion != strconv.FormatInt(b.Revision(), 10) {
+		t.Fatalf("got %s %#v, want BOOKMARK at %d", e.Type, e.Object, b.Revision())
+	}
+}
+
+// Like kube-apiserver's watch cache, a list at resourceVersion "0" ignores
+// limit; with WithEtcd3Reads it pages like etcd3.
+func TestListRV0IgnoresLimit(t *testing.T) {
+	for _, etcd3 := range []bool{false, true} {
+		var opts []setupOpt
+		if etcd3 {
+			opts = append(opts, withBackendOptions(WithEtcd3Reads()))
+		}
+		ctx, s, _ := testSetup(t, opts...)
+		for i := 0; i < 3; i++ {
+			mustCreate(t, ctx, s, "ns", fmt.Sprintf("p%d", i))
+		}
+		pred := storage.Everything
+		pred.Limit = 1
+		list := &example.PodList{}
+		if err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: pred, ResourceVersion: "0"}, list); err != nil {
+			t.Fatal(err)
+		}
+		wantItems, wantContinue := 3, false
+		if etcd3 {
+			wantItems, wantContinue = 1, true
+		}
+		if len(list.Items) != wantItems || (list.Continue != "") != wantContinue {
+			t.Fatalf("etcd3=%v: %d items, continue %q; want %d items, continue=%v", etcd3, len(list.Items), list.Continue, wantItems, wantContinue)
+		}
+	}
+}
+
+// AllowWatchBookmarks: like the watch cache, a bookmark is sent 2 s before
+// the request deadline, but only once the revision has moved past the
+// watch's start.
+func TestWatchBookmarksBeforeDeadline(t *testing.T) {
+	for _, advance := range []bool{false, true} {
+		ctx, s, b := testSetup(t)
+		mustCreate(t, ctx, s, "ns", "a")
+		pred := storage.Everything
+		pred.AllowWatchBookmarks = true
+		wctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+		w, err := s.Watch(wctx, "/pods/", storage.ListOptions{ResourceVersion: strconv.FormatInt(b.Revision(), 10), Recursive: true, Predicate: pred})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if advance {
+			increaseRV(b)(ctx, t)
+		}
+		var got []watch.Event
+		for e := range w.ResultChan() {
+			got = append(got, e)
+		}
+		cancel()
+		if !advance && len(got) != 0 {
+			t.Fatalf("revision unchanged: got %v, want no events", got)
+		}
+		if advance && (len(got) != 1 || got[0].Type != watch.Bookmark || got[0].Object.(*example.Pod).ResourceVersion != strconv.FormatInt(b.Revision(), 10)) {
+			t.Fatalf("revision advanced: got %v, want one bookmark at %d", got, b.Revision())
+		}
+	}
+}
+
+// Compaction drops superseded versions and deleted keys entirely, and keeps
+// what is visible at the compacted revision readable.
+func TestCompactDropsDeadVersions(t *testing.T) {
+	ctx, s, b := testSetup(t)
+	mustCreate(t, ctx, s, "ns", "gone")
+	mustCreate(t, ctx, s, "ns", "kept")
+	if err := s.GuaranteedUpdate(ctx, podKey("ns", "kept"), &example.Pod{}, false, nil, storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
+		obj.(*example.Pod).Spec.NodeName = "n1"
+		return obj, nil
+	}), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, podKey("ns", "gone"), &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rev := b.Revision()
+	if err := b.Compact(rev); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.keys) != 1 || b.keys[0] != podKey("ns", "kept") || len(b.history[podKey("ns", "kept")]) != 1 || len(b.shrinkable) != 0 {
+		t.Fatalf("after compaction: keys %v, history %v, shrinkable %v", b.keys, b.history, b.shrinkable)
+	}
+	list := &example.PodList{}
+	if err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything, ResourceVersion: strconv.FormatInt(rev, 10), ResourceVersionMatch: metav1.ResourceVersionMatchExact}, list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].Spec.NodeName != "n1" {
+		t.Fatalf("list at compacted revision: %+v", list.Items)
+	}
+	if err := b.Compact(rev + 1); err == nil {
+		t.Fatal("compacting a future revision should fail")
 	}
 }

@@ -1,18 +1,6 @@
-//go:build storagetests
-
 // The apiserver's own storage conformance suite
 // (k8s.io/apiserver/pkg/storage/testing), run against the memory backend the
 // way storage/etcd3/store_test.go and watcher_test.go run it against etcd.
-//
-// Build tag: that package imports go.etcd.io/etcd/client/v3 and
-// github.com/stretchr/testify, which are not in the main go.sum (and go.mod
-// must not be changed from here). Run it with the alternate module file kept
-// in testdata/:
-//
-//	go test -tags storagetests -modfile registry/memory/testdata/storagetests.mod ./registry/memory/
-//
-// (refresh that file from go.mod with `cp go.mod ...mod; cp go.sum ...sum;
-// GOFLAGS=-mod=mod go get -modfile=... k8s.io/apiserver/pkg/storage/testing@v0.37.2`).
 //
 // Skipped suite functions and why:
 //   - RunTestDeleteWithConflictAndMissingExpectedTransformOrDecodeError,
@@ -53,9 +41,11 @@ func prefixTransformer() *storagetesting.PrefixTransformer {
 	return storagetesting.NewPrefixTransformer([]byte(defaultTestPrefix), false)
 }
 
-// suiteSetup is testSetup with etcd3's default test transformer.
+// suiteSetup is testSetup with etcd3's default test transformer and etcd3's
+// read semantics (the suite tests the bare store; the watch-cache-like
+// defaults are covered by TestFutureRevisionWait and TestListRV0IgnoresLimit).
 func suiteSetup(t testing.TB, opts ...setupOpt) (context.Context, *store, *Backend) {
-	return testSetup(t, append([]setupOpt{withTransformer(prefixTransformer())}, opts...)...)
+	return testSetup(t, append([]setupOpt{withTransformer(prefixTransformer()), withBackendOptions(WithEtcd3Reads())}, opts...)...)
 }
 
 // checkStorageInvariants mirrors etcd3's: stored bytes carry neither

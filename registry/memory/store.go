@@ -18,11 +18,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/apiserver/pkg/features"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/apiserver/pkg/storage/value"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 )
@@ -522,6 +524,13 @@ func (s *store) GetList(ctx context.Context, key string, opts storage.ListOption
 		return fmt.Errorf("need ptr to slice: %v", err)
 	}
 	newItemFunc := getNewItemFunc(listObj, v)
+	if opts.ResourceVersion == "0" && !s.backend.etcd3Reads {
+		// kube-apiserver serves resourceVersion=0 lists from its watch cache,
+		// which ignores limit there and returns everything without a
+		// continue token (cacher.go computeListLimit; upstream issue
+		// #108003). Clients of a real server see that, so do the same.
+		opts.Predicate.Limit = 0
+	}
 	paging := opts.Predicate.Limit > 0
 
 	withRev, continueKey, err := storage.ValidateListOptions(keyPrefix, s.versioner, opts)
@@ -591,7 +600,14 @@ func (s *store) GetList(ctx context.Context, key string, opts storage.ListOption
 	if err != nil {
 		return err
 	}
-	return s.versioner.UpdateList(listObj, uint64(withRev), continueValue, remainingItemCount)
+	if err := s.versioner.UpdateList(listObj, uint64(withRev), continueValue, remainingItemCount); err != nil {
+		return err
+	}
+	// As etcd3's finalizeList.
+	if utilfeature.DefaultFeatureGate.Enabled(features.ShardedListAndWatch) {
+		opts.Predicate.SetShardInfoOnList(listObj)
+	}
+	return nil
 }
 
 // listReadError maps backend read errors like etcd3's listReadError and

@@ -27,8 +27,8 @@ const (
 	eventBatch = 256
 )
 
-// watcher is one watch: a goroutine that replays the backend's event log
-// from nextRev on, decodes, filters and sends to result.
+// watcher is one watch: a goroutine (run) that pulls the backend's event log
+// past the last revision it delivered, decodes, filters and sends to result.
 type watcher struct {
 	s         *store
 	key       string
@@ -71,7 +71,10 @@ func (s *store) watch(ctx context.Context, key string, rev int64, opts storage.L
 		w.pred = storage.Everything
 	}
 	w.ctx, w.cancel = context.WithCancel(ctx)
-	go w.run(startRev, isInitialEventsEndBookmarkRequired(opts), areInitialEventsRequired(rev, opts))
+	// Subscribe to progress requests before returning, so that none made
+	// after Watch returns is missed.
+	progressCh := w.progressChan()
+	go w.run(startRev, isInitialEventsEndBookmarkRequired(opts), areInitialEventsRequired(rev, opts), progressCh)
 	utilflowcontrol.WatchInitialized(ctx)
 	return w, nil
 }
@@ -110,14 +113,20 @@ func areInitialEventsRequired(rev int64, opts storage.ListOptions) bool {
 	return opts.SendInitialEvents != nil && *opts.SendInitialEvents
 }
 
-func (w *watcher) run(startRev int64, endBookmark, initialEvents bool) {
+func (w *watcher) run(startRev int64, endBookmark, initialEvents bool, progressCh <-chan struct{}) {
 	defer close(w.result)
 	defer w.cancel()
 	b := w.s.backend
 
 	if startRev > 0 && initialEvents {
 		if cur := b.Revision(); startRev > cur {
-			w.sendError(storage.NewTooLargeResourceVersionError(uint64(startRev), uint64(cur), int(wait.Jitter(1*time.Second, 3).Seconds())))
+			// kube-apiserver's watch cache answers at once with retry-after
+			// 1 s; bare etcd3 (watcher.go startWatching) with a jittered 1-4 s.
+			retry := 1
+			if b.etcd3Reads {
+				retry = int(wait.Jitter(1*time.Second, 3).Seconds())
+			}
+			w.sendError(storage.NewTooLargeResourceVersionError(uint64(startRev), uint64(cur), retry))
 			return
 		}
 	}
@@ -142,6 +151,9 @@ func (w *watcher) run(startRev int64, endBookmark, initialEvents bool) {
 		}
 	}
 
+	// The watch's own starting point: bookmarks below never repeat it.
+	startedAt := lastRev
+
 	var ticker <-chan time.Time
 	if w.progress {
 		t := time.NewTicker(b.progressInterval)
@@ -159,7 +171,7 @@ func (w *watcher) run(startRev int64, endBookmark, initialEvents bool) {
 		defer bookmarkTimer.Stop()
 		bookmarkC = bookmarkTimer.C
 	}
-	progressPending := false
+	progressPending, bookmarkPending := false, false
 	for {
 		evs, scannedTo, changed, closed, compacted := b.eventsSince(lastRev+1, w.key, w.recursive, eventBatch)
 		if compacted {
@@ -185,6 +197,18 @@ func (w *watcher) run(startRev int64, endBookmark, initialEvents bool) {
 				return
 			}
 			progressPending = false
+			if lastRev > startedAt {
+				bookmarkPending = false // that bookmark serves both
+			}
+		}
+		// Watch-cache style bookmarks are only sent once the revision has
+		// moved past the watch's start (cache_watcher.go process: "only send
+		// events newer than resourceVersion").
+		if bookmarkPending && lastRev <= scannedTo && lastRev > startedAt {
+			if !w.sendBookmark(lastRev, false) {
+				return
+			}
+			bookmarkPending = false
 		}
 		if closed {
 			return
@@ -196,11 +220,12 @@ func (w *watcher) run(startRev int64, endBookmark, initialEvents bool) {
 		case <-ticker:
 			progressPending = true
 		case <-bookmarkC:
-			progressPending = true
+			bookmarkPending = true
 			lastBookmark = time.Now()
 			bookmarkTimer.Reset(w.nextBookmark(lastBookmark))
-		case <-w.progressChan():
+		case <-progressCh:
 			progressPending = true
+			progressCh = w.progressChan()
 		}
 	}
 }

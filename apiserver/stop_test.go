@@ -1,0 +1,52 @@
+package apiserver_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/ephemera-dev/ephemera/apiserver"
+)
+
+// TestStopWithOpenWatch: an open watch (an informer, kubectl get -w) must not
+// hold up Stop. The HTTP server's graceful shutdown waits for requests in
+// flight, and a watch stays in flight until its storage ends it.
+func TestStopWithOpenWatch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  func(t *testing.T) *apiserver.Environment
+	}{
+		{"memory", func(*testing.T) *apiserver.Environment { return &apiserver.Environment{StopTimeout: 10 * time.Second} }},
+		{"etcd", func(t *testing.T) *apiserver.Environment {
+			return &apiserver.Environment{EtcdServers: []string{startEtcd(t)}, StopTimeout: 10 * time.Second}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := tc.env(t)
+			cfg, err := env.Start()
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := kubernetes.NewForConfigOrDie(cfg).CoreV1().Pods("default").Watch(context.Background(), metav1.ListOptions{})
+			if err != nil {
+				_ = env.Stop()
+				t.Fatal(err)
+			}
+			defer w.Stop()
+			if err := env.Stop(); err != nil {
+				t.Fatalf("Stop with an open watch: %v", err)
+			}
+			select {
+			case _, open := <-w.ResultChan():
+				for open {
+					_, open = <-w.ResultChan()
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the watch stayed open after Stop")
+			}
+		})
+	}
+}
