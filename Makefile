@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
 
-.PHONY: run build test unit conformance differential bench lint reference openapi clean
+.PHONY: run build test unit conformance conformance-all differential bench lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -49,6 +49,17 @@ conformance-all: reference
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
 differential: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential
+
+## kind-image: build the offline kind node image and test images (cached; ~1 min warm, ~8 min cold).
+kind-image:
+	hack/kind/build.sh
+
+## kind-e2e: the conformance suite (API and kubelet tiers) on a kind cluster from
+## the offline node image; needs Docker (hack/kind/host-setup.sh installs it).
+## Results of an earlier `make differential` join the matrix as columns.
+kind-e2e:
+	merge=$$(ls $(CURDIR)/_output/conformance/differential/results-*.json 2>/dev/null | paste -sd, -); \
+	REPORT_DIR=$(CURDIR)/_output/conformance/kind hack/kind/e2e.sh $${merge:+-merge-reports=$$merge}
 
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
 bench: reference

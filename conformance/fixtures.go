@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // testImage is the EC/container image. Kubelet-tier specs need it to be
@@ -34,10 +35,26 @@ func basePod(name string) *corev1.Pod {
 	}
 }
 
-// CreatePod creates basePod(name) after applying mutators, and records it.
+// keepOffNodes makes an API-tier pod stay exactly as its scenario writes it
+// on a cluster with a scheduler and kubelets (kind, a real cluster): a
+// scheduler would bind it and a kubelet would write its status, changing its
+// resourceVersion under the scenario (409s, extra watch events), and the
+// ServiceAccount admission plugin, which envtest turns off, would add a token
+// volume and mounts that shift the lines of upstream's diffs. So the pod names
+// a scheduler that does not exist and opts out of the token. Neither field
+// takes part in any scenario's expectations, and the line numbers of the
+// captured diffs do not change (the values sit on lines of their own).
+func keepOffNodes(p *corev1.Pod) {
+	p.Spec.SchedulerName = "ephemera-conformance-unscheduled"
+	p.Spec.AutomountServiceAccountToken = ptr.To(false)
+}
+
+// CreatePod creates an API-tier pod: basePod(name), kept off nodes, after
+// applying mutators; it records the answer.
 func (f *F) CreatePod(name string, mutate ...func(*corev1.Pod)) *corev1.Pod {
 	GinkgoHelper()
 	p := basePod(name)
+	keepOffNodes(p)
 	for _, m := range mutate {
 		m(p)
 	}

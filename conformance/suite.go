@@ -26,6 +26,9 @@ type Options struct {
 	Differential string
 	// NoKubelet declares that a kubeconfig target has no kubelet.
 	NoKubelet bool
+	// TargetName names the target in reports and the matrix (e.g. "kind"
+	// for a kubeconfig target); empty keeps the target's own name.
+	TargetName string
 	// ReportDir receives junit.xml, results-<target>.json and the
 	// compatibility matrix (matrix.md, matrix.html). Empty: no reports.
 	ReportDir string
@@ -39,6 +42,7 @@ func RegisterFlags(fs *flag.FlagSet) *Options {
 	o := &Options{}
 	fs.StringVar(&o.Target, "target", "", "target: ephemera|envtest|kubeconfig=PATH (default $EPHEMERA_TARGET, else ephemera)")
 	fs.StringVar(&o.Differential, "differential", "", "run the API tier on two targets and compare observations, e.g. ephemera,envtest")
+	fs.StringVar(&o.TargetName, "target-name", "", "name of the target in reports and the matrix, e.g. kind (default: the target's own name)")
 	fs.BoolVar(&o.NoKubelet, "no-kubelet", false, "the kubeconfig target has no kubelet (skip kubelet-tier specs)")
 	fs.StringVar(&o.ReportDir, "report-dir", "", "directory for junit.xml, results-<target>.json, matrix.md and matrix.html")
 	fs.StringVar(&o.MergeReports, "merge-reports", "", "comma-separated results-*.json files from other runs to add to the matrix")
@@ -133,6 +137,9 @@ func resolveTargets(o *Options) ([]Target, error) {
 	t, err := ParseTarget(spec, o.NoKubelet)
 	if err != nil {
 		return nil, err
+	}
+	if o.TargetName != "" {
+		t = renamedTarget{Target: t, name: o.TargetName}
 	}
 	return []Target{t}, nil
 }

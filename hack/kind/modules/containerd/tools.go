@@ -1,0 +1,10 @@
+//go:build tools
+
+// Package tools names the commands hack/kind/build-binaries.sh builds.
+package tools
+
+import (
+	_ "github.com/containerd/containerd/v2/cmd/containerd"
+	_ "github.com/containerd/containerd/v2/cmd/ctr"
+	_ "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2"
+)
