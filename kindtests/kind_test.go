@@ -172,7 +172,9 @@ func TestKindConformance(t *testing.T) {
 	}
 	close(suiteRunning)
 	opts.Differential = ""
-	if !conformance.Run(t, opts) {
+	ok := conformance.Run(t, opts)
+	ok = t.Run("kubectl debug", func(t *testing.T) { checkKubectlDebug(t, kubeconfig, testImages[0]) }) && ok
+	if !ok {
 		if dir := os.Getenv("KIND_LOGS_DIR"); dir != "" {
 			if err := provider.CollectLogs(name, dir); err != nil {
 				t.Logf("collecting cluster logs: %v", err)

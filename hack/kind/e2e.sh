@@ -40,6 +40,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The reference kubectl v1.37.2, for the kubectl debug checks.
+KUBECTL="$("$root/hack/reference-binaries.sh" | tail -n1)/kubectl"
+export KUBECTL
+
 cd "$root/kindtests"
 t0=$SECONDS
 set +e
