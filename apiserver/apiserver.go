@@ -19,6 +19,7 @@ import (
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
@@ -29,16 +30,19 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	restclient "k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
 	openapicommon "k8s.io/kube-openapi/pkg/common"
 
 	"github.com/ephemera-dev/ephemera/apiserver/admission"
+	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/memory"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
+	"github.com/ephemera-dev/ephemera/registry/node"
 	"github.com/ephemera-dev/ephemera/registry/pod"
 	"github.com/ephemera-dev/ephemera/registry/serviceaccount"
 	"github.com/ephemera-dev/ephemera/strategy/validation"
@@ -52,6 +56,10 @@ const KubernetesVersion = "v1.37.2"
 // version. They are built once and never changed afterwards, so every server
 // in the process can share them.
 var Scheme, Codecs = newScheme()
+
+// The query parameters of pods/log and pods/attach decode through
+// conversions registered once, before any server shares the scheme.
+func init() { must(pod.AddConversionFuncs(Scheme)) }
 
 // Config is what a caller chooses about a server. The zero value is a server
 // on a free loopback port with in-memory storage.
@@ -70,6 +78,14 @@ type Config struct {
 	DisallowPrivileged bool
 	// DisableHTTP2 serves HTTP/1.1 only.
 	DisableHTTP2 bool
+	// SimulateKubelet registers a Ready node and runs a simulated kubelet
+	// (package apiserver/kubelet) that schedules pods to it, drives their
+	// status and serves pods/log and pods/attach. Off by default, so that
+	// the default server behaves as envtest's (no node, no kubelet).
+	SimulateKubelet bool
+	// KubeletRules choose what the simulated kubelet does per image or
+	// container; ignored unless SimulateKubelet.
+	KubeletRules kubelet.Rules
 }
 
 // Server is a configured, not yet running Ephemera API server.
@@ -79,6 +95,7 @@ type Server struct {
 	caPEM   []byte
 	token   string
 	backend *memory.Backend
+	kubelet *kubelet.Kubelet // nil unless Config.SimulateKubelet
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
@@ -159,6 +176,12 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 			return &authenticator.Response{User: adminUser}, true, nil
 		}))
 	config.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+	// kube-apiserver's long-running requests (pkg/controlplane/apiserver/
+	// config.go, BuildGenericConfig): no request timeout for streams.
+	config.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
+		sets.NewString("watch", "proxy"),
+		sets.NewString("attach", "exec", "proxy", "log", "portforward"),
+	)
 
 	var optsGetter *registry.RESTOptionsGetter
 	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion)
@@ -170,7 +193,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	}
 	config.RESTOptionsGetter = optsGetter
 
-	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged})
+	var sim *kubelet.Kubelet
+	if cfg.SimulateKubelet {
+		sim = kubelet.New(kubelet.Options{Rules: cfg.KubeletRules})
+	}
+	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, sim)
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +239,17 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	generic.AddPostStartHookOrDie("ephemera-system-namespaces", func(hookCtx genericapiserver.PostStartHookContext) error {
 		return createSystemNamespaces(hookCtx, namespaces)
 	})
+	s.kubelet = sim
+	if sim != nil {
+		generic.AddPostStartHookOrDie("ephemera-simulated-kubelet", func(hookCtx genericapiserver.PostStartHookContext) error {
+			return sim.Run(hookCtx, hookCtx.LoopbackClientConfig)
+		})
+	}
 	return s, nil
 }
 
 // newStorage builds the REST storage of every served resource.
-func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options) (map[string]rest.Storage, namespace.Storage, error) {
+func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options, sim *kubelet.Kubelet) (map[string]rest.Storage, namespace.Storage, error) {
 	storage := map[string]rest.Storage{}
 	pods, err := pod.NewStorage(optsGetter, Scheme, opts)
 	if err != nil {
@@ -234,7 +267,25 @@ func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options)
 	if err != nil {
 		return nil, namespace.Storage{}, err
 	}
+	nodes, err := node.NewStorage(optsGetter, Scheme)
+	if err != nil {
+		return nil, namespace.Storage{}, err
+	}
+	var rt pod.Runtime // nil, not a nil *Kubelet, when there is no simulation
+	if sim != nil {
+		rt = sim
+	}
+	nodeExists := func(ctx context.Context, name string) error {
+		_, err := nodes.Node.Get(genericapirequest.WithNamespace(ctx, metav1.NamespaceNone), name, &metav1.GetOptions{})
+		return err
+	}
 	for k, v := range pods.Map() {
+		storage[k] = v
+	}
+	for k, v := range pods.NewStreaming(nodeExists, rt).Map() {
+		storage[k] = v
+	}
+	for k, v := range nodes.Map() {
 		storage[k] = v
 	}
 	for k, v := range namespaces.Map() {
@@ -268,6 +319,22 @@ func createSystemNamespaces(ctx context.Context, namespaces namespace.Storage) e
 func (s *Server) Run(ctx context.Context) error {
 	if s.backend != nil {
 		defer s.backend.Close()
+	}
+	if s.kubelet != nil {
+		// Stop the simulated kubelet (and its watch) before the server
+		// starts shutting down.
+		stopCtx := ctx
+		serverCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		go func() {
+			select {
+			case <-stopCtx.Done():
+				s.kubelet.Stop()
+				cancel()
+			case <-serverCtx.Done():
+			}
+		}()
+		ctx = serverCtx
 	}
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }

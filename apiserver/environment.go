@@ -9,6 +9,8 @@ import (
 
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
+
+	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
 )
 
 // Environment runs an Ephemera API server in-process, shaped like
@@ -33,6 +35,12 @@ type Environment struct {
 	// DisallowPrivileged mirrors kube-apiserver --allow-privileged=false.
 	DisallowPrivileged bool
 
+	// SimulateKubelet runs a simulated node and kubelet (Config.SimulateKubelet):
+	// pods get scheduled and run, ephemeral containers start, pods/log and
+	// pods/attach answer. KubeletRules choose outcomes per image or container.
+	SimulateKubelet bool
+	KubeletRules    kubelet.Rules
+
 	// StartTimeout bounds Start; default 20s.
 	StartTimeout time.Duration
 	// StopTimeout bounds Stop; default 20s.
@@ -52,7 +60,8 @@ func (e *Environment) Start() (*rest.Config, error) {
 	// HTTP/1.1 only: on shutdown an HTTP/2 server waits up to a second for
 	// every client connection to answer GOAWAY, which would make each Stop
 	// cost a second. Tests lose nothing by it.
-	s, err := New(Config{EtcdServers: e.EtcdServers, DisallowPrivileged: e.DisallowPrivileged, DisableHTTP2: true})
+	s, err := New(Config{EtcdServers: e.EtcdServers, DisallowPrivileged: e.DisallowPrivileged, DisableHTTP2: true,
+		SimulateKubelet: e.SimulateKubelet, KubeletRules: e.KubeletRules})
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,7 @@
 // Command ephemera runs Ephemera, a fake Kubernetes API server whose pods and
 // ephemeral containers behave as kube-apiserver v1.37.2's do.
 //
-//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...]
+//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--simulate-kubelet [--kubelet-rules FILE]]
 //	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
 //	ephemera version
 package main
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
+	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=...").
@@ -70,6 +71,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	kubeconfigOut := fs.String("kubeconfig-out", defaultKubeconfigPath(), "where to write the admin kubeconfig once the server is ready")
 	etcdServers := fs.String("etcd-servers", "", "comma-separated etcd URLs; empty keeps objects in memory")
 	allowPrivileged := fs.Bool("allow-privileged", true, "allow privileged containers, as kube-apiserver's --allow-privileged (envtest and kind set true)")
+	simulateKubelet := fs.Bool("simulate-kubelet", false, "register a Ready node and simulate its kubelet: pods are scheduled and run, ephemeral containers start, pods/log and pods/attach answer (off: no node, as envtest)")
+	kubeletRules := fs.String("kubelet-rules", "", "JSON file of per-image/per-container outcomes for --simulate-kubelet (pull errors, exits, delays, output; see apiserver/kubelet.Rules)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -88,6 +91,21 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	if *etcdServers != "" {
 		cfg.EtcdServers = strings.Split(*etcdServers, ",")
+	}
+	if *kubeletRules != "" && !*simulateKubelet {
+		fmt.Fprintln(stderr, "ephemera serve: --kubelet-rules needs --simulate-kubelet")
+		return 2
+	}
+	if *simulateKubelet {
+		cfg.SimulateKubelet = true
+		if *kubeletRules != "" {
+			rules, err := kubelet.LoadRules(*kubeletRules)
+			if err != nil {
+				fmt.Fprintf(stderr, "ephemera serve: --kubelet-rules: %v\n", err)
+				return 2
+			}
+			cfg.KubeletRules = rules
+		}
 	}
 	server, err := apiserver.New(cfg)
 	if err != nil {
