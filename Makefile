@@ -37,12 +37,14 @@ unit: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -tags envtest $$($(GO) list ./... | grep -v -e /conformance$$ -e /registry/memory$$)
 	$(GO) test -count=1 -race ./registry/memory/
 
-## conformance: run the suite on TARGET=ephemera|envtest|kubeconfig=PATH.
+## conformance: run the suite on TARGET=ephemera|ephemera-kubelet|envtest|kubeconfig=PATH
+## (ephemera-kubelet: Ephemera with its simulated kubelet, so the kubelet tier runs too).
 conformance: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))
 
 conformance-all: reference
 	$(MAKE) conformance TARGET=ephemera
+	$(MAKE) conformance TARGET=ephemera-kubelet
 	$(MAKE) conformance TARGET=envtest
 	$(MAKE) differential
 
@@ -56,9 +58,10 @@ kind-image:
 
 ## kind-e2e: the conformance suite (API and kubelet tiers) on a kind cluster from
 ## the offline node image; needs Docker (hack/kind/host-setup.sh installs it).
-## Results of an earlier `make differential` join the matrix as columns.
+## Results of earlier `make differential` and `make conformance TARGET=ephemera-kubelet`
+## runs join the matrix as columns.
 kind-e2e:
-	merge=$$(ls $(CURDIR)/_output/conformance/differential/results-*.json 2>/dev/null | paste -sd, -); \
+	merge=$$(ls $(CURDIR)/_output/conformance/{differential,ephemera-kubelet}/results-*.json 2>/dev/null | paste -sd, -); \
 	REPORT_DIR=$(CURDIR)/_output/conformance/kind hack/kind/e2e.sh $${merge:+-merge-reports=$$merge}
 
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).

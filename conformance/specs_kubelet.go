@@ -126,3 +126,32 @@ var _ = Describe("kubelet", func() {
 		Expect(st.State.Waiting.Message).NotTo(BeEmpty())
 	})
 })
+
+var _ = Describe("kubelet: statuses and events", func() {
+	Kubelet("kubelet/a running EC has a containerd ID and is never ready", func(f *F) {
+		f.runningPod()
+		f.AddEC(podName, EC("dbg", "command", []string{"sleep", "3600"})).OK()
+		st := f.ecStatus("dbg", func(g Gomega, s corev1.ContainerStatus) { g.Expect(s.State.Running).NotTo(BeNil()) })
+		Expect(st.ContainerID).To(MatchRegexp(`^containerd://[0-9a-f]{64}$`))
+		Expect(st.Ready).To(BeFalse(), "ephemeral containers are never ready")
+		Expect(st.RestartCount).To(BeZero())
+	})
+
+	Kubelet("kubelet/EC events use the kubelet's reasons, source and field path", func(f *F) {
+		f.runningPod()
+		f.AddEC(podName, EC("dbg", "command", []string{"sleep", "3600"})).OK()
+		f.ecStatus("dbg", func(g Gomega, s corev1.ContainerStatus) { g.Expect(s.State.Running).NotTo(BeNil()) })
+		Eventually(func(g Gomega) {
+			evs, err := f.Client.CoreV1().Events(f.NS).List(f.Ctx, metav1.ListOptions{FieldSelector: "involvedObject.fieldPath=spec.ephemeralContainers{dbg}"})
+			g.Expect(err).NotTo(HaveOccurred())
+			messages := map[string]string{}
+			for _, e := range evs.Items {
+				g.Expect(e.Source.Component).To(Equal("kubelet"))
+				messages[e.Reason] = e.Message
+			}
+			// pkg/kubelet/kuberuntime/kuberuntime_container.go (v1.37.2).
+			g.Expect(messages).To(HaveKeyWithValue("Created", "Container created"))
+			g.Expect(messages).To(HaveKeyWithValue("Started", "Container started"))
+		}).WithTimeout(time.Minute).WithPolling(500 * time.Millisecond).Should(Succeed())
+	})
+})

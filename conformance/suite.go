@@ -40,7 +40,7 @@ type Options struct {
 // RegisterFlags registers the suite's flags on fs (flag.CommandLine in tests).
 func RegisterFlags(fs *flag.FlagSet) *Options {
 	o := &Options{}
-	fs.StringVar(&o.Target, "target", "", "target: ephemera|envtest|kubeconfig=PATH (default $EPHEMERA_TARGET, else ephemera)")
+	fs.StringVar(&o.Target, "target", "", "target: ephemera|ephemera-kubelet|envtest|kubeconfig=PATH (default $EPHEMERA_TARGET, else ephemera)")
 	fs.StringVar(&o.Differential, "differential", "", "run the API tier on two targets and compare observations, e.g. ephemera,envtest")
 	fs.StringVar(&o.TargetName, "target-name", "", "name of the target in reports and the matrix, e.g. kind (default: the target's own name)")
 	fs.BoolVar(&o.NoKubelet, "no-kubelet", false, "the kubeconfig target has no kubelet (skip kubelet-tier specs)")

@@ -60,24 +60,29 @@ type Target interface {
 
 // EphemeraTarget runs Ephemera in-process through apiserver.Environment.
 type EphemeraTarget struct {
+	// SimulateKubelet runs Ephemera's simulated node and kubelet, so the
+	// kubelet-tier scenarios run too (target "ephemera-kubelet").
+	SimulateKubelet bool
+
 	env *apiserver.Environment
 }
 
-func (t *EphemeraTarget) Name() string               { return "ephemera" }
-func (t *EphemeraTarget) Capabilities() Capabilities { return Capabilities{} }
+func (t *EphemeraTarget) Name() string {
+	if t.SimulateKubelet {
+		return "ephemera-kubelet"
+	}
+	return "ephemera"
+}
 
-func (t *EphemeraTarget) Start(ctx context.Context) (cfg *rest.Config, err error) {
-	// The Environment may still be a stub that panics; report that as an
-	// error so the suite fails cleanly instead of crashing.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("starting ephemera: panic: %v", r)
-		}
-	}()
-	t.env = &apiserver.Environment{}
-	cfg, err = t.env.Start()
+func (t *EphemeraTarget) Capabilities() Capabilities {
+	return Capabilities{Kubelet: t.SimulateKubelet}
+}
+
+func (t *EphemeraTarget) Start(context.Context) (*rest.Config, error) {
+	t.env = &apiserver.Environment{SimulateKubelet: t.SimulateKubelet}
+	cfg, err := t.env.Start()
 	if err != nil {
-		return nil, fmt.Errorf("starting ephemera: %w", err)
+		return nil, fmt.Errorf("starting %s: %w", t.Name(), err)
 	}
 	return cfg, nil
 }
@@ -172,6 +177,8 @@ func ParseTarget(spec string, noKubelet bool) (Target, error) {
 	switch {
 	case spec == "ephemera":
 		return &EphemeraTarget{}, nil
+	case spec == "ephemera-kubelet":
+		return &EphemeraTarget{SimulateKubelet: true}, nil
 	case spec == "envtest":
 		return &EnvtestTarget{}, nil
 	case strings.HasPrefix(spec, "kubeconfig="):
@@ -187,5 +194,5 @@ func ParseTarget(spec string, noKubelet bool) (Target, error) {
 		}
 		return &KubeconfigTarget{Path: p, NoKubelet: noKubelet}, nil
 	}
-	return nil, fmt.Errorf("unknown target %q (want ephemera, envtest or kubeconfig=PATH)", spec)
+	return nil, fmt.Errorf("unknown target %q (want ephemera, ephemera-kubelet, envtest or kubeconfig=PATH)", spec)
 }
