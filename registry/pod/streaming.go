@@ -61,9 +61,9 @@ func (s Streaming) Map() map[string]rest.Storage {
 // log/attach on a scheduled pod fail as they do on envtest.
 func (s Storage) NewStreaming(nodes NodeGetter, runtime Runtime) Streaming {
 	return Streaming{
-		Log:     &LogREST{store: s.Pod.Store, nodes: nodes, runtime: runtime},
-		Attach:  &AttachREST{store: s.Pod.Store, nodes: nodes, runtime: runtime},
-		Exec:    &ExecREST{store: s.Pod.Store, nodes: nodes, runtime: runtime},
+		Log:     &LogREST{podStreams{store: s.Pod.Store, nodes: nodes, runtime: runtime}},
+		Attach:  &AttachREST{podStreams{store: s.Pod.Store, nodes: nodes, runtime: runtime}},
+		Exec:    &ExecREST{podStreams{store: s.Pod.Store, nodes: nodes, runtime: runtime}},
 		Binding: &BindingREST{store: s.Pod.Store},
 	}
 }
@@ -111,27 +111,62 @@ func validateContainer(container string, pod *corev1.Pod) (string, error) {
 	return "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, pod.Name))
 }
 
-func getPod(ctx context.Context, store *genericregistry.Store, name string) (*corev1.Pod, error) {
-	obj, err := store.Get(ctx, name, &metav1.GetOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return obj.(*corev1.Pod), nil
-}
-
-// noKubelet is the error for a scheduled pod when no kubelet simulation runs.
-// kube-apiserver would dial the node's kubelet and fail; Ephemera reports it
-// the same way (503 ServiceUnavailable) without trying.
-func noKubelet(node string) error {
-	return apierrors.NewServiceUnavailable(fmt.Sprintf("no kubelet serves node %q (start Ephemera with --simulate-kubelet)", node))
-}
-
-// LogREST is pods/log (registry/core/pod/rest.LogREST).
-type LogREST struct {
+// podStreams finds what a log, attach or exec request streams from, as
+// upstream's LogLocation and streamLocation (registry/core/pod/strategy.go)
+// do: the pod, the container the request names, and the kubelet of the
+// pod's node.
+type podStreams struct {
 	store   *genericregistry.Store
 	nodes   NodeGetter
 	runtime Runtime
 }
+
+// locate returns the pod and the resolved container name.
+func (p *podStreams) locate(ctx context.Context, name, container string) (*corev1.Pod, string, error) {
+	obj, err := p.store.Get(ctx, name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, "", err
+	}
+	pod := obj.(*corev1.Pod)
+	container, err = validateContainer(container, pod)
+	if err != nil {
+		return nil, "", err
+	}
+	return pod, container, nil
+}
+
+// kubelet returns the runtime serving a scheduled pod's node: 404 when the
+// node does not exist, 503 when no kubelet simulation runs. kube-apiserver
+// would dial the node's kubelet and fail; Ephemera reports it without trying.
+func (p *podStreams) kubelet(ctx context.Context, pod *corev1.Pod) (Runtime, error) {
+	if err := p.nodes(ctx, pod.Spec.NodeName); err != nil {
+		return nil, err
+	}
+	if p.runtime == nil {
+		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("no kubelet serves node %q (start Ephemera with --simulate-kubelet)", pod.Spec.NodeName))
+	}
+	return p.runtime, nil
+}
+
+// connect is streamLocation for attach and exec: unlike logs, a pod without
+// a node is a 400.
+func (p *podStreams) connect(ctx context.Context, name, container string) (*corev1.Pod, string, Runtime, error) {
+	pod, container, err := p.locate(ctx, name, container)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if pod.Spec.NodeName == "" {
+		return nil, "", nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
+	}
+	rt, err := p.kubelet(ctx, pod)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return pod, container, rt, nil
+}
+
+// LogREST is pods/log (registry/core/pod/rest.LogREST).
+type LogREST struct{ podStreams }
 
 var _ rest.GetterWithOptions = &LogREST{}
 
@@ -163,24 +198,18 @@ func (r *LogREST) Get(ctx context.Context, name string, opts runtime.Object) (ru
 	if errs := validatePodLogOptions(logOpts); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("PodLogOptions").GroupKind(), name, errs)
 	}
-	pod, err := getPod(ctx, r.store, name)
-	if err != nil {
-		return nil, err
-	}
-	container, err := validateContainer(logOpts.Container, pod)
+	pod, container, err := r.locate(ctx, name, logOpts.Container)
 	if err != nil {
 		return nil, err
 	}
 	if pod.Spec.NodeName == "" {
 		return &stream{}, nil
 	}
-	if err := r.nodes(ctx, pod.Spec.NodeName); err != nil {
+	rt, err := r.kubelet(ctx, pod)
+	if err != nil {
 		return nil, err
 	}
-	if r.runtime == nil {
-		return nil, noKubelet(pod.Spec.NodeName)
-	}
-	rc, err := r.runtime.Logs(ctx, pod, container, logOpts)
+	rc, err := rt.Logs(ctx, pod, container, logOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -230,11 +259,7 @@ func (s *stream) InputStream(ctx context.Context, apiVersion, acceptHeader strin
 }
 
 // AttachREST is pods/attach (registry/core/pod/rest.AttachREST).
-type AttachREST struct {
-	store   *genericregistry.Store
-	nodes   NodeGetter
-	runtime Runtime
-}
+type AttachREST struct{ podStreams }
 
 var _ rest.Connecter = &AttachREST{}
 
@@ -259,32 +284,15 @@ func (r *AttachREST) Connect(ctx context.Context, name string, opts runtime.Obje
 	if !ok {
 		return nil, fmt.Errorf("invalid options object: %#v", opts)
 	}
-	pod, err := getPod(ctx, r.store, name)
+	pod, container, rt, err := r.connect(ctx, name, attachOpts.Container)
 	if err != nil {
 		return nil, err
 	}
-	container, err := validateContainer(attachOpts.Container, pod)
-	if err != nil {
-		return nil, err
-	}
-	if pod.Spec.NodeName == "" {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
-	}
-	if err := r.nodes(ctx, pod.Spec.NodeName); err != nil {
-		return nil, err
-	}
-	if r.runtime == nil {
-		return nil, noKubelet(pod.Spec.NodeName)
-	}
-	return r.runtime.Attach(ctx, pod, container, attachOpts)
+	return rt.Attach(ctx, pod, container, attachOpts)
 }
 
 // ExecREST is pods/exec (registry/core/pod/rest.ExecREST).
-type ExecREST struct {
-	store   *genericregistry.Store
-	nodes   NodeGetter
-	runtime Runtime
-}
+type ExecREST struct{ podStreams }
 
 var _ rest.Connecter = &ExecREST{}
 
@@ -308,24 +316,11 @@ func (r *ExecREST) Connect(ctx context.Context, name string, opts runtime.Object
 	if !ok {
 		return nil, fmt.Errorf("invalid options object: %#v", opts)
 	}
-	pod, err := getPod(ctx, r.store, name)
+	pod, container, rt, err := r.connect(ctx, name, execOpts.Container)
 	if err != nil {
 		return nil, err
 	}
-	container, err := validateContainer(execOpts.Container, pod)
-	if err != nil {
-		return nil, err
-	}
-	if pod.Spec.NodeName == "" {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
-	}
-	if err := r.nodes(ctx, pod.Spec.NodeName); err != nil {
-		return nil, err
-	}
-	if r.runtime == nil {
-		return nil, noKubelet(pod.Spec.NodeName)
-	}
-	return r.runtime.Exec(ctx, pod, container, execOpts)
+	return rt.Exec(ctx, pod, container, execOpts)
 }
 
 // BindingREST is pods/binding (registry/core/pod/storage.BindingREST): what
