@@ -23,6 +23,7 @@ import (
 	"k8s.io/apiserver/pkg/util/dryrun"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/table"
 	"github.com/ephemera-dev/ephemera/strategy"
 )
@@ -30,7 +31,7 @@ import (
 // Storage is the REST storage of namespaces and their subresources.
 type Storage struct {
 	Namespace *REST
-	Status    *StatusREST
+	Status    *registry.StatusREST
 	Finalize  *FinalizeREST
 }
 
@@ -79,7 +80,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper)
 	finalizeStore.ResetFieldsStrategy = strategy.NewNamespaceFinalizeStrategy(typer)
 	return Storage{
 		Namespace: &REST{store: store, status: &statusStore},
-		Status:    &StatusREST{store: &statusStore},
+		Status:    &registry.StatusREST{Store: &statusStore},
 		Finalize:  &FinalizeREST{store: &finalizeStore},
 	}, nil
 }
@@ -194,21 +195,6 @@ func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.Va
 			fmt.Errorf("The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system."))
 	}
 	return r.store.Delete(ctx, name, deleteValidation, options)
-}
-
-// StatusREST is the storage of namespaces/status.
-type StatusREST struct{ store *genericregistry.Store }
-
-func (r *StatusREST) New() runtime.Object { return &corev1.Namespace{} }
-func (r *StatusREST) Destroy()            {}
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
-}
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
 }
 
 // FinalizeREST is the storage of namespaces/finalize (PUT only upstream).

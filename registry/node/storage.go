@@ -5,7 +5,6 @@
 package node
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,8 +16,8 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/table"
 	"github.com/ephemera-dev/ephemera/strategy"
 )
@@ -26,7 +25,7 @@ import (
 // Storage is the REST storage of nodes and nodes/status.
 type Storage struct {
 	Node   *REST
-	Status *StatusREST
+	Status *registry.StatusREST
 }
 
 // Map returns the storage keyed by resource path.
@@ -64,7 +63,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper)
 	statusStore := *store
 	statusStore.UpdateStrategy = statusStrategy
 	statusStore.ResetFieldsStrategy = statusStrategy
-	return Storage{Node: &REST{Store: store}, Status: &StatusREST{store: &statusStore}}, nil
+	return Storage{Node: &REST{Store: store}, Status: &registry.StatusREST{Store: &statusStore}}, nil
 }
 
 // REST is the storage of nodes.
@@ -76,43 +75,6 @@ var _ rest.ShortNamesProvider = &REST{}
 
 // ShortNames implements rest.ShortNamesProvider: `kubectl get no`.
 func (r *REST) ShortNames() []string { return []string{"no"} }
-
-// StatusREST is the storage of nodes/status.
-type StatusREST struct {
-	store *genericregistry.Store
-}
-
-var (
-	_ rest.Patcher             = &StatusREST{}
-	_ rest.ResetFieldsStrategy = &StatusREST{}
-	_ rest.TableConvertor      = &StatusREST{}
-)
-
-// New implements rest.Storage.
-func (r *StatusREST) New() runtime.Object { return &corev1.Node{} }
-
-// Destroy implements rest.Storage; the shared store is destroyed with REST.
-func (r *StatusREST) Destroy() {}
-
-// Get returns the whole node.
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-// Update updates a node's status; subresources never create on update.
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
-}
-
-// GetResetFields implements rest.ResetFieldsStrategy.
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-// ConvertToTable implements rest.TableConvertor.
-func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, object, tableOptions)
-}
 
 // nodeColumns are printNode's columns
 // (k8s.io/kubernetes/pkg/printers/internalversion/printers.go, AddHandlers).

@@ -14,8 +14,8 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/strategy"
 	"github.com/ephemera-dev/ephemera/strategy/validation"
 )
@@ -24,7 +24,7 @@ import (
 // are installed: "pods", "pods/status", "pods/ephemeralcontainers".
 type Storage struct {
 	Pod                 *REST
-	Status              *StatusREST
+	Status              *registry.StatusREST
 	EphemeralContainers *EphemeralContainersREST
 }
 
@@ -77,7 +77,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper,
 
 	return Storage{
 		Pod:                 &REST{Store: store},
-		Status:              &StatusREST{store: &statusStore},
+		Status:              &registry.StatusREST{Store: &statusStore},
 		EphemeralContainers: &EphemeralContainersREST{store: &ecStore},
 	}, nil
 }
@@ -97,44 +97,6 @@ func (r *REST) ShortNames() []string { return []string{"po"} }
 
 // Categories implements rest.CategoriesProvider: `kubectl get all`.
 func (r *REST) Categories() []string { return []string{"all"} }
-
-// StatusREST is the storage of pods/status (registry/core/pod/storage.StatusREST).
-type StatusREST struct {
-	store *genericregistry.Store
-}
-
-var (
-	_ rest.Patcher             = &StatusREST{}
-	_ rest.ResetFieldsStrategy = &StatusREST{}
-	_ rest.TableConvertor      = &StatusREST{}
-)
-
-// New implements rest.Storage.
-func (r *StatusREST) New() runtime.Object { return &corev1.Pod{} }
-
-// Destroy implements rest.Storage; the shared store is destroyed with REST.
-func (r *StatusREST) Destroy() {}
-
-// Get returns the whole pod.
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-// Update updates the status of a pod; it never creates one.
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// Subresources never create on update, whatever the caller asked.
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
-}
-
-// GetResetFields implements rest.ResetFieldsStrategy.
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-// ConvertToTable implements rest.TableConvertor.
-func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, object, tableOptions)
-}
 
 // EphemeralContainersREST is the storage of pods/ephemeralcontainers, mirroring
 // registry/core/pod/storage.EphemeralContainersREST. It is deliberately a
