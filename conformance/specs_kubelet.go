@@ -128,13 +128,22 @@ var _ = Describe("kubelet", func() {
 })
 
 var _ = Describe("kubelet: statuses and events", func() {
-	Kubelet("kubelet/a running EC has a containerd ID and is never ready", func(f *F) {
+	Kubelet("kubelet/a running EC's status has the kubelet's fields", func(f *F) {
 		f.runningPod()
 		f.AddEC(podName, EC("dbg", "command", []string{"sleep", "3600"})).OK()
 		st := f.ecStatus("dbg", func(g Gomega, s corev1.ContainerStatus) { g.Expect(s.State.Running).NotTo(BeNil()) })
 		Expect(st.ContainerID).To(MatchRegexp(`^containerd://[0-9a-f]{64}$`))
 		Expect(st.Ready).To(BeFalse(), "ephemeral containers are never ready")
 		Expect(st.RestartCount).To(BeZero())
+		// Only the prober sets started, and it never probes ephemeral
+		// containers (pkg/kubelet/prober/prober_manager.go).
+		Expect(st.Started).To(BeNil())
+		// convertToAPIContainerStatuses: the resources the runtime applied
+		// (none asked for) and the user the container runs as (root).
+		Expect(st.Resources).To(Equal(&corev1.ResourceRequirements{}))
+		Expect(st.AllocatedResources).To(BeNil())
+		Expect(st.User).To(Equal(&corev1.ContainerUser{Linux: &corev1.LinuxContainerUser{UID: 0, GID: 0, SupplementalGroups: []int64{0}}}))
+		Expect(st.VolumeMounts).To(BeEmpty())
 	})
 
 	Kubelet("kubelet/EC events use the kubelet's reasons, source and field path", func(f *F) {

@@ -37,6 +37,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -117,6 +118,14 @@ type ctrState struct {
 	exitCode int32
 	events   map[string]bool
 	log      *logBuffer
+
+	// What convertToAPIContainerStatuses (pkg/kubelet/kubelet_pods.go)
+	// reports besides the state: the spec's mounts (always), and for a
+	// container the runtime knows, its resources, allocated requests and
+	// the user it runs as.
+	mounts    []corev1.VolumeMountStatus
+	resources corev1.ResourceRequirements
+	user      *corev1.ContainerUser
 }
 
 // New returns a Kubelet; it does nothing until Run.
@@ -429,6 +438,9 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 			imageID:     imageName(normalizeImage(c.Image)) + "@sha256:" + hashHex(c.Image),
 			events:      map[string]bool{},
 			log:         newLogBuffer(),
+			mounts:      mountStatuses(c.VolumeMounts),
+			resources:   *c.Resources.DeepCopy(),
+			user:        containerUser(pod, c),
 		}
 	}
 	for i := range pod.Spec.InitContainers {
@@ -439,7 +451,8 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 	}
 	for i := range pod.Spec.EphemeralContainers {
 		ec := pod.Spec.EphemeralContainers[i]
-		c := corev1.Container{Name: ec.Name, Image: ec.Image, Stdin: ec.Stdin, TTY: ec.TTY, Command: ec.Command, Args: ec.Args}
+		c := corev1.Container{Name: ec.Name, Image: ec.Image, Stdin: ec.Stdin, TTY: ec.TTY, Command: ec.Command, Args: ec.Args,
+			VolumeMounts: ec.VolumeMounts, Resources: ec.Resources, SecurityContext: ec.SecurityContext}
 		add(&c, true, now)
 	}
 	// Process namespaces: a shared one shows every container's processes;
@@ -585,8 +598,14 @@ func orderedContainers(pod *corev1.Pod, st *podState) []*ctrState {
 func (c *ctrState) status(now time.Time) (corev1.ContainerStatus, time.Time) {
 	t := c.timeline()
 	// A container that has not started reports started: false.
+	// Only the prober sets started, and it probes regular and init
+	// containers (prober_manager.go UpdatePodStatus): an ephemeral
+	// container's status has no started field at all.
 	notStarted := false
-	s := corev1.ContainerStatus{Name: c.name, Image: c.image, Started: &notStarted}
+	s := corev1.ContainerStatus{Name: c.name, Image: c.image, VolumeMounts: c.mounts}
+	if !c.ephemeral {
+		s.Started = &notStarted
+	}
 	switch {
 	case c.outcome.PullError != "":
 		if now.Before(t.pullFailed) {
@@ -609,6 +628,11 @@ func (c *ctrState) status(now time.Time) (corev1.ContainerStatus, time.Time) {
 	s.Image = normalizeImage(c.image)
 	s.ImageID = c.imageID
 	s.ContainerID = c.containerID
+	// A container the runtime reports: resources as allocated (the simulated
+	// cgroups apply exactly what was asked), allocated requests, and its user.
+	s.Resources = c.resources.DeepCopy()
+	s.AllocatedResources = c.resources.Requests.DeepCopy()
+	s.User = c.user.DeepCopy()
 	started := metav1.NewTime(t.started.Truncate(time.Second))
 	if !t.finished.IsZero() && !now.Before(t.finished) {
 		code := c.code()
@@ -618,13 +642,17 @@ func (c *ctrState) status(now time.Time) (corev1.ContainerStatus, time.Time) {
 		}
 		s.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason,
 			StartedAt: started, FinishedAt: metav1.NewTime(t.finished.Truncate(time.Second)), ContainerID: c.containerID}
-		f := false
-		s.Started = &f
+		if !c.ephemeral {
+			f := false
+			s.Started = &f
+		}
 		return s, time.Time{}
 	}
 	s.State.Running = &corev1.ContainerStateRunning{StartedAt: started}
-	tr := true
-	s.Started = &tr
+	if !c.ephemeral {
+		tr := true
+		s.Started = &tr
+	}
 	s.Ready = !c.ephemeral // ephemeral containers are never ready
 	return s, t.finished
 }
@@ -821,4 +849,56 @@ func randomHex() string {
 func hashHex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// mountStatuses is what the kubelet reports of a container's volume mounts
+// (convertToAPIContainerStatuses): name, path, read-only, and for a
+// read-only mount its recursive mode, Disabled unless recursive read-only
+// was asked for (the simulated runtime supports it).
+func mountStatuses(mounts []corev1.VolumeMount) []corev1.VolumeMountStatus {
+	var out []corev1.VolumeMountStatus
+	for _, m := range mounts {
+		st := corev1.VolumeMountStatus{Name: m.Name, MountPath: m.MountPath, ReadOnly: m.ReadOnly}
+		if m.ReadOnly {
+			mode := corev1.RecursiveReadOnlyDisabled
+			if m.RecursiveReadOnly != nil && *m.RecursiveReadOnly != corev1.RecursiveReadOnlyDisabled {
+				mode = corev1.RecursiveReadOnlyEnabled
+			}
+			st.RecursiveReadOnly = &mode
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// containerUser is the identity the runtime reports for a Linux container:
+// runAsUser and runAsGroup from the container or the pod (root when unset,
+// as the test images run), and as supplemental groups the primary group,
+// fsGroup and the pod's supplementalGroups (the Merge policy; groups the
+// image's /etc/group would add are not simulated).
+func containerUser(pod *corev1.Pod, c *corev1.Container) *corev1.ContainerUser {
+	var uid, gid int64
+	psc := pod.Spec.SecurityContext
+	if psc != nil && psc.RunAsUser != nil {
+		uid = *psc.RunAsUser
+	}
+	if psc != nil && psc.RunAsGroup != nil {
+		gid = *psc.RunAsGroup
+	}
+	if sc := c.SecurityContext; sc != nil {
+		if sc.RunAsUser != nil {
+			uid = *sc.RunAsUser
+		}
+		if sc.RunAsGroup != nil {
+			gid = *sc.RunAsGroup
+		}
+	}
+	groups := sets.New(gid)
+	if psc != nil {
+		if psc.FSGroup != nil {
+			groups.Insert(*psc.FSGroup)
+		}
+		groups.Insert(psc.SupplementalGroups...)
+	}
+	return &corev1.ContainerUser{Linux: &corev1.LinuxContainerUser{UID: uid, GID: gid, SupplementalGroups: sets.List(groups)}}
 }
