@@ -82,6 +82,7 @@ type Kubelet struct {
 
 	mu      sync.Mutex
 	pods    map[types.UID]*podState
+	images  map[string]bool // images on the node: pulled once, present after
 	nextIP  netip.Addr
 	lister  cache.Indexer
 	started chan struct{}
@@ -143,6 +144,7 @@ func New(opts Options) *Kubelet {
 	return &Kubelet{
 		opts:    opts,
 		pods:    map[types.UID]*podState{},
+		images:  map[string]bool{},
 		nextIP:  prefix.Addr().Next().Next(), // .1 is the bridge, as in kind
 		queue:   workqueue.NewTypedDelayingQueue[string](),
 		started: make(chan struct{}),
@@ -430,9 +432,19 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 		if _, ok := st.ctrs[c.Name]; ok {
 			return
 		}
+		outcome := k.opts.Rules.For(c.Name, c.Image)
+		// images/image_manager.go EnsureImageExists: an image already on the
+		// node is not pulled again unless the policy is Always.
+		image := normalizeImage(c.Image)
+		if k.images[image] && c.ImagePullPolicy != corev1.PullAlways && outcome.PullError == "" {
+			outcome.PullDelay = -1
+		}
+		if outcome.PullError == "" {
+			k.images[image] = true
+		}
 		st.ctrs[c.Name] = &ctrState{
 			name: c.Name, image: c.Image, ephemeral: ephemeral, stdin: c.Stdin, tty: c.TTY, command: append(c.Command, c.Args...),
-			outcome:     k.opts.Rules.For(c.Name, c.Image),
+			outcome:     outcome,
 			seen:        seen,
 			containerID: "containerd://" + randomHex(),
 			imageID:     imageName(normalizeImage(c.Image)) + "@sha256:" + hashHex(c.Image),
@@ -452,7 +464,7 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 	for i := range pod.Spec.EphemeralContainers {
 		ec := pod.Spec.EphemeralContainers[i]
 		c := corev1.Container{Name: ec.Name, Image: ec.Image, Stdin: ec.Stdin, TTY: ec.TTY, Command: ec.Command, Args: ec.Args,
-			VolumeMounts: ec.VolumeMounts, Resources: ec.Resources, SecurityContext: ec.SecurityContext}
+			VolumeMounts: ec.VolumeMounts, Resources: ec.Resources, SecurityContext: ec.SecurityContext, ImagePullPolicy: ec.ImagePullPolicy}
 		add(&c, true, now)
 	}
 	// Process namespaces: a shared one shows every container's processes;
@@ -540,8 +552,10 @@ func (k *Kubelet) dueEvents(pod *corev1.Pod, st *podState, now time.Time) []even
 		}
 		o := c.outcome
 		if o.pullDelay() < 0 {
-			// images/image_manager.go: present image, pull policy not Always.
-			once("pulled", c.seen, event{reason: "Pulled", message: fmt.Sprintf("Container image %q already present on machine", c.image)})
+			// images/image_manager.go: present image, pull policy not Always;
+			// with the 1.37 pull-credential checks the message says the pod
+			// may use it.
+			once("pulled", c.seen, event{reason: "Pulled", message: fmt.Sprintf("Container image %q already present on machine and can be accessed by the pod", c.image)})
 		} else {
 			once("pulling", c.seen, event{reason: "Pulling", message: fmt.Sprintf("Pulling image %q", c.image)})
 		}

@@ -136,7 +136,7 @@ func unresolvableRegistryError(image string) string {
 		repo, ref2 = rest[:i], rest[i+1:]
 	}
 	hostname, _, _ := strings.Cut(host, ":")
-	return fmt.Sprintf("rpc error: code = Unknown desc = failed to pull and unpack image %q: failed to resolve reference %q: failed to do request: Head %q: dial tcp: lookup %s: no such host",
+	return fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: failed to do request: Head %q: dial tcp: lookup %s: no such host",
 		ref, ref, "https://"+host+"/v2/"+repo+"/manifests/"+ref2, hostname)
 }
 

@@ -66,7 +66,7 @@ func TestNormalizeImage(t *testing.T) {
 
 func TestInvalidRegistryFailsToPull(t *testing.T) {
 	got := Rules{}.For("dbg", "ephemera.invalid/does-not-exist:v0").PullError
-	want := `rpc error: code = Unknown desc = failed to pull and unpack image "ephemera.invalid/does-not-exist:v0": failed to resolve reference "ephemera.invalid/does-not-exist:v0": failed to do request: Head "https://ephemera.invalid/v2/does-not-exist/manifests/v0": dial tcp: lookup ephemera.invalid: no such host`
+	want := `failed to pull and unpack image "ephemera.invalid/does-not-exist:v0": failed to resolve reference "ephemera.invalid/does-not-exist:v0": failed to do request: Head "https://ephemera.invalid/v2/does-not-exist/manifests/v0": dial tcp: lookup ephemera.invalid: no such host`
 	if got != want {
 		t.Errorf("pull error\n got %s\nwant %s", got, want)
 	}
