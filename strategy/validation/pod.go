@@ -561,16 +561,7 @@ func validatePodSpecSecurityContext(sc *corev1.PodSecurityContext, spec *corev1.
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("fsGroup"), *sc.FSGroup, msg))
 		}
 	}
-	if sc.RunAsUser != nil {
-		for _, msg := range validation.IsValidUserID(*sc.RunAsUser) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsUser"), *sc.RunAsUser, msg))
-		}
-	}
-	if sc.RunAsGroup != nil {
-		for _, msg := range validation.IsValidGroupID(*sc.RunAsGroup) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsGroup"), *sc.RunAsGroup, msg))
-		}
-	}
+	allErrs = append(allErrs, validateRunAsIDs(sc.RunAsUser, sc.RunAsGroup, fldPath)...)
 	for g, gid := range sc.SupplementalGroups {
 		for _, msg := range validation.IsValidGroupID(gid) {
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("supplementalGroups").Index(g), gid, msg))
@@ -660,16 +651,7 @@ func validateSecurityContext(sc *corev1.SecurityContext, fldPath *field.Path, ho
 	if sc.Privileged != nil && *sc.Privileged && !opts.AllowPrivileged {
 		allErrs = append(allErrs, field.Forbidden(fldPath.Child("privileged"), "disallowed by cluster policy"))
 	}
-	if sc.RunAsUser != nil {
-		for _, msg := range validation.IsValidUserID(*sc.RunAsUser) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsUser"), *sc.RunAsUser, msg))
-		}
-	}
-	if sc.RunAsGroup != nil {
-		for _, msg := range validation.IsValidGroupID(*sc.RunAsGroup) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsGroup"), *sc.RunAsGroup, msg))
-		}
-	}
+	allErrs = append(allErrs, validateRunAsIDs(sc.RunAsUser, sc.RunAsGroup, fldPath)...)
 	if sc.ProcMount != nil {
 		switch *sc.ProcMount {
 		case corev1.DefaultProcMount, corev1.UnmaskedProcMount:
@@ -1494,6 +1476,23 @@ func validateContainerStatusUsers(statuses []corev1.ContainerStatus, fldPath *fi
 					}
 				}
 			}
+		}
+	}
+	return allErrs
+}
+
+// validateRunAsIDs checks runAsUser and runAsGroup, the same way at pod and
+// container level (validatePodSpecSecurityContext, ValidateSecurityContext).
+func validateRunAsIDs(user, group *int64, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	if user != nil {
+		for _, msg := range validation.IsValidUserID(*user) {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsUser"), *user, msg))
+		}
+	}
+	if group != nil {
+		for _, msg := range validation.IsValidGroupID(*group) {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsGroup"), *group, msg))
 		}
 	}
 	return allErrs
