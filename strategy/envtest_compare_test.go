@@ -218,25 +218,7 @@ func TestAgainstRealServer(t *testing.T) {
 	wh := &collectWarnings{}
 	wcfg.WarningHandler = wh
 	wcs := kubernetes.NewForConfigOrDie(wcfg)
-	wp := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "warn.pod", Annotations: map[string]string{
-			"scheduler.alpha.kubernetes.io/critical-pod":     "",
-			corev1.SeccompPodAnnotationKey:                   "runtime/default",
-			corev1.SeccompContainerAnnotationKeyPrefix + "b": "runtime/default",
-		}},
-		Spec: corev1.PodSpec{
-			ImagePullSecrets:          []corev1.LocalObjectReference{{Name: "s"}, {Name: "s"}},
-			HostAliases:               []corev1.HostAlias{{IP: "10.0.0.1", Hostnames: []string{"a"}}, {IP: "10.0.0.1", Hostnames: []string{"b"}}},
-			TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "zone", WhenUnsatisfiable: corev1.ScheduleAnyway}},
-			Affinity:                  &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{TopologyKey: "zone"}}}},
-			Containers: []corev1.Container{
-				{Name: "a", Image: "busybox", Env: []corev1.EnvVar{{Name: "X", Value: "1"}, {Name: "X", Value: "2"}, {Name: "Y", Value: "1"}, {Name: "Y", Value: "a$(Y)"}},
-					Ports:     []corev1.ContainerPort{{Name: "http", ContainerPort: 80}, {ContainerPort: 81, HostIP: "10.0.0.1"}},
-					Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("100.5")}}},
-				{Name: "b", Image: "busybox", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 80}, {ContainerPort: 82, HostPort: 82}, {ContainerPort: 82, HostPort: 82, HostIP: "10.0.0.1"}}},
-			},
-		},
-	}
+	wp := warnPod()
 	if _, err := wcs.CoreV1().Pods(ns).Create(ctx, wp.DeepCopy(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create warn pod: %v", err)
 	}
