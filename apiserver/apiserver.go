@@ -15,16 +15,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
-	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -93,7 +90,11 @@ type Server struct {
 	generic *genericapiserver.GenericAPIServer
 	url     string
 	caPEM   []byte
-	token   string
+	token   string // the loopback client's
+	// clientCA signs user certificates; adminCert and adminKey are the
+	// admin's (see access.go).
+	clientCA            *clientCA
+	adminCert, adminKey []byte
 	backend *memory.Backend
 	kubelet *kubelet.Kubelet // nil unless Config.SimulateKubelet
 }
@@ -167,15 +168,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		Cert:         cert,
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
-	config.LoopbackClientConfig = s.RESTConfig()
-	config.Authentication.Authenticator = bearertoken.New(authenticator.TokenFunc(
-		func(_ context.Context, t string) (*authenticator.Response, bool, error) {
-			if t != token {
-				return nil, false, nil
-			}
-			return &authenticator.Response{User: adminUser}, true, nil
-		}))
-	config.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+	config.LoopbackClientConfig = s.loopbackConfig()
 	// kube-apiserver's long-running requests (pkg/controlplane/apiserver/
 	// config.go, BuildGenericConfig): no request timeout for streams.
 	config.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
@@ -184,7 +177,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion)
+	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
@@ -192,6 +185,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		optsGetter = registry.NewMemoryOptions(storageCodec, s.backend.Decorator())
 	}
 	config.RESTOptionsGetter = optsGetter
+	acc, err := s.configureAccess(config, optsGetter)
+	if err != nil {
+		return nil, err
+	}
 
 	var sim *kubelet.Kubelet
 	if cfg.SimulateKubelet {
@@ -234,6 +231,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo("", Scheme, runtime.NewParameterCodec(Scheme), Codecs)
 	apiGroupInfo.VersionedResourcesStorageMap["v1"] = storage
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
+		return nil, err
+	}
+	if err := acc.install(generic, config); err != nil {
 		return nil, err
 	}
 	generic.AddPostStartHookOrDie("ephemera-system-namespaces", func(hookCtx genericapiserver.PostStartHookContext) error {
@@ -345,21 +345,25 @@ func (s *Server) URL() string { return s.url }
 // CAData is the PEM-encoded CA that signed the serving certificate.
 func (s *Server) CAData() []byte { return s.caPEM }
 
-// RESTConfig returns a config for the server's admin user.
+// RESTConfig returns a config for the server's admin user (AdminUser, a
+// client certificate, as envtest's admin).
 func (s *Server) RESTConfig() *restclient.Config {
 	return &restclient.Config{
 		Host:            s.url,
-		BearerToken:     s.token,
-		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM, CertData: s.adminCert, KeyData: s.adminKey},
 		QPS:             -1, // no client-side rate limit against a test server
 	}
 }
 
-// adminUser is the identity behind the admin token: a cluster admin through
-// system:masters, as envtest's admin user is.
-var adminUser = &user.DefaultInfo{
-	Name:   "ephemera-admin",
-	Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
+// loopbackConfig is the server's own client (post-start hooks, the simulated
+// kubelet): the privileged loopback token of system:apiserver.
+func (s *Server) loopbackConfig() *restclient.Config {
+	return &restclient.Config{
+		Host:            s.url,
+		BearerToken:     s.token,
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		QPS:             -1,
+	}
 }
 
 func randomToken() (string, error) {

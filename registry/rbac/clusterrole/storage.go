@@ -50,6 +50,8 @@ func NewStore(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (
 		CreateStrategy:            s,
 		UpdateStrategy:            s,
 		DeleteStrategy:            s,
+		// No printer upstream: the default columns, NAME and CREATED AT.
+		TableConvertor: rest.NewDefaultTableConvertor(rbacv1.Resource("clusterroles")),
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter}); err != nil {
 		return nil, err
