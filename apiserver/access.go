@@ -19,6 +19,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -185,26 +186,43 @@ func (a *access) bootstrap(ctx context.Context) error {
 		}
 		a.index.Apply(watch.Added, o)
 	}
+	// The index holds what was just written; follow each resource from here.
+	rv, err := a.clusterRoles.Storage.Storage.GetCurrentResourceVersion(ctx)
+	if err != nil {
+		return err
+	}
 	for _, s := range []*genericregistry.Store{a.roles, a.roleBindings, a.clusterRoles, a.clusterRoleBindings} {
-		go a.follow(ctx, s)
+		go a.follow(ctx, s, strconv.FormatUint(rv, 10))
 	}
 	return nil
 }
 
-// follow keeps the index current with one resource: a watch from "now with
-// the current state first" (resourceVersion 0), restarted if it ends before
-// ctx does. The index is updated a moment after each write, as kube-
-// apiserver's informers are.
-func (a *access) follow(ctx context.Context, s *genericregistry.Store) {
+// follow keeps the index current with one resource from resourceVersion rv
+// on. A change reaches the index a moment after it is stored, as it reaches
+// kube-apiserver's informers. Should the watch end before ctx (its history
+// compacted away), the resource is listed afresh, replaced in the index and
+// followed from the list's resourceVersion, as a reflector does.
+func (a *access) follow(ctx context.Context, s *genericregistry.Store, rv string) {
+	all := genericapirequest.WithNamespace(ctx, "")
 	for ctx.Err() == nil {
-		w, err := s.Watch(genericapirequest.WithNamespace(ctx, ""), &metainternalversion.ListOptions{ResourceVersion: "0", Watch: true})
-		if err != nil {
-			klog.V(2).InfoS("RBAC index: watch failed, retrying", "resource", s.DefaultQualifiedResource, "err", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
+		if rv == "" {
+			list, err := s.List(all, &metainternalversion.ListOptions{})
+			if err == nil {
+				rv, err = a.index.Replace(list)
 			}
+			if err != nil {
+				klog.V(2).InfoS("RBAC index: list failed, retrying", "resource", s.DefaultQualifiedResource, "err", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				continue
+			}
+		}
+		w, err := s.Watch(all, &metainternalversion.ListOptions{ResourceVersion: rv, Watch: true})
+		rv = ""
+		if err != nil {
 			continue
 		}
 		a.index.Follow(ctx, w)

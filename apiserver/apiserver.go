@@ -151,6 +151,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
 	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
+	config.SkipOpenAPIInstallation = true // installLazyOpenAPI serves them
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
 	// On shutdown, end open watches (each watch handler is told the server is
 	// going away and closes its stream) instead of letting the HTTP server's
@@ -236,6 +237,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := acc.install(generic, config); err != nil {
 		return nil, err
 	}
+	installLazyOpenAPI(generic, config)
 	generic.AddPostStartHookOrDie("ephemera-system-namespaces", func(hookCtx genericapiserver.PostStartHookContext) error {
 		return createSystemNamespaces(hookCtx, namespaces)
 	})

@@ -18,6 +18,7 @@ package rbac
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 
@@ -190,4 +191,49 @@ func (x *Index) Follow(ctx context.Context, w watch.Interface) {
 			}
 		}
 	}
+}
+
+// Replace sets the objects of one resource to the items of list (a
+// RoleList, RoleBindingList, ClusterRoleList or ClusterRoleBindingList) and
+// returns the list's resourceVersion.
+func (x *Index) Replace(list runtime.Object) (string, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	switch l := list.(type) {
+	case *rbacv1.ClusterRoleList:
+		x.clusterRoles = map[string]*rbacv1.ClusterRole{}
+		for i := range l.Items {
+			x.clusterRoles[l.Items[i].Name] = &l.Items[i]
+		}
+		return l.ResourceVersion, nil
+	case *rbacv1.RoleList:
+		x.roles = map[string]map[string]*rbacv1.Role{}
+		for i := range l.Items {
+			o := &l.Items[i]
+			if x.roles[o.Namespace] == nil {
+				x.roles[o.Namespace] = map[string]*rbacv1.Role{}
+			}
+			x.roles[o.Namespace][o.Name] = o
+		}
+		return l.ResourceVersion, nil
+	case *rbacv1.ClusterRoleBindingList:
+		x.clusterRoleBindings = map[string]*rbacv1.ClusterRoleBinding{}
+		for i := range l.Items {
+			x.clusterRoleBindings[l.Items[i].Name] = &l.Items[i]
+		}
+		x.crbList = nil
+		return l.ResourceVersion, nil
+	case *rbacv1.RoleBindingList:
+		x.roleBindings = map[string]map[string]*rbacv1.RoleBinding{}
+		for i := range l.Items {
+			o := &l.Items[i]
+			if x.roleBindings[o.Namespace] == nil {
+				x.roleBindings[o.Namespace] = map[string]*rbacv1.RoleBinding{}
+			}
+			x.roleBindings[o.Namespace][o.Name] = o
+		}
+		x.rbLists = map[string][]*rbacv1.RoleBinding{}
+		return l.ResourceVersion, nil
+	}
+	return "", fmt.Errorf("RBAC index: cannot replace from %T", list)
 }
