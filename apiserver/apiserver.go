@@ -95,8 +95,8 @@ type Server struct {
 	// admin's (see access.go).
 	clientCA            *clientCA
 	adminCert, adminKey []byte
-	backend *memory.Backend
-	kubelet *kubelet.Kubelet // nil unless Config.SimulateKubelet
+	backend             *memory.Backend
+	kubelet             *kubelet.Kubelet // nil unless Config.SimulateKubelet
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
