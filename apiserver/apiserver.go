@@ -147,9 +147,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 
 	config := genericapiserver.NewConfig(Codecs)
 	config.EffectiveVersion = effectiveVersion()
-	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
-	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
 	config.SkipOpenAPIInstallation = true // installLazyOpenAPI serves them
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)

@@ -18,6 +18,7 @@ package apiserver
 
 import (
 	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -54,3 +55,18 @@ func addAccessTypes(scheme *runtime.Scheme) {
 	}
 	strategyrbac.RegisterDefaults(scheme)
 }
+
+// namerScheme holds only the served external versions. The OpenAPI
+// definition namer lists every kind a type is registered as in
+// x-kubernetes-group-version-kind; from Scheme that would include the
+// "__internal" registrations above, which kube-apiserver's specs do not have
+// and which make kubectl's client-side validation miss the schema
+// ("failed to check CRD").
+var namerScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	must(corev1.AddToScheme(s))
+	must(rbacv1.AddToScheme(s))
+	must(authorizationv1.AddToScheme(s))
+	must(authenticationv1.AddToScheme(s))
+	return s
+}()

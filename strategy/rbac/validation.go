@@ -33,6 +33,38 @@ import (
 	"github.com/ephemera-dev/ephemera/strategy/validation"
 )
 
+// Declarative validation (pkg/apis/rbac/v1/zz_generated.validations.go):
+// its beta rules are authoritative in v1.37, so the handwritten errors they
+// cover are dropped and the declarative ones follow all handwritten errors,
+// in the declarative walk's order (struct fields in order: a binding's
+// subjects before its roleRef). They carry no detail.
+
+// declarativeRuleErrors: every rule needs verbs (RequiredSlice).
+func declarativeRuleErrors(rules []rbacv1.PolicyRule) field.ErrorList {
+	var errs field.ErrorList
+	for i, r := range rules {
+		if len(r.Verbs) == 0 {
+			errs = append(errs, field.Required(field.NewPath("rules").Index(i).Child("verbs"), ""))
+		}
+	}
+	return errs
+}
+
+// declarativeBindingErrors: every subject needs a name, and so does the
+// roleRef (RequiredValue).
+func declarativeBindingErrors(subjects []rbacv1.Subject, ref rbacv1.RoleRef) field.ErrorList {
+	var errs field.ErrorList
+	for i, s := range subjects {
+		if s.Name == "" {
+			errs = append(errs, field.Required(field.NewPath("subjects").Index(i).Child("name"), ""))
+		}
+	}
+	if ref.Name == "" {
+		errs = append(errs, field.Required(field.NewPath("roleRef", "name"), ""))
+	}
+	return errs
+}
+
 // validateName is upstream's ValidateRBACName: any path segment.
 func validateName(name string, _ bool) []string { return content.IsPathSegmentName(name) }
 
@@ -42,18 +74,26 @@ func ValidateRole(role *rbacv1.Role) field.ErrorList {
 	for i, rule := range role.Rules {
 		allErrs = append(allErrs, validatePolicyRule(rule, true, field.NewPath("rules").Index(i))...)
 	}
-	return allErrs
+	return append(allErrs, declarativeRuleErrors(role.Rules)...)
 }
 
 // ValidateRoleUpdate mirrors ValidateRoleUpdate.
 func ValidateRoleUpdate(role, old *rbacv1.Role) field.ErrorList {
-	allErrs := ValidateRole(role)
-	return append(allErrs, validation.ValidateObjectMetaUpdate(&role.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
+	allErrs := validation.ValidateObjectMeta(&role.ObjectMeta, true, validateName, field.NewPath("metadata"))
+	for i, rule := range role.Rules {
+		allErrs = append(allErrs, validatePolicyRule(rule, true, field.NewPath("rules").Index(i))...)
+	}
+	allErrs = append(allErrs, validation.ValidateObjectMetaUpdate(&role.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
+	return append(allErrs, declarativeRuleErrors(role.Rules)...)
 }
 
 // ValidateClusterRole mirrors ValidateClusterRole; allowInvalidLabelValue is
 // set on updates of a role whose stored selectors already had one.
 func ValidateClusterRole(role *rbacv1.ClusterRole, allowInvalidLabelValue bool) field.ErrorList {
+	return append(validateClusterRole(role, allowInvalidLabelValue), declarativeRuleErrors(role.Rules)...)
+}
+
+func validateClusterRole(role *rbacv1.ClusterRole, allowInvalidLabelValue bool) field.ErrorList {
 	allErrs := validation.ValidateObjectMeta(&role.ObjectMeta, false, validateName, field.NewPath("metadata"))
 	for i, rule := range role.Rules {
 		allErrs = append(allErrs, validatePolicyRule(rule, false, field.NewPath("rules").Index(i))...)
@@ -77,8 +117,9 @@ func ValidateClusterRole(role *rbacv1.ClusterRole, allowInvalidLabelValue bool) 
 
 // ValidateClusterRoleUpdate mirrors ValidateClusterRoleUpdate.
 func ValidateClusterRoleUpdate(role, old *rbacv1.ClusterRole) field.ErrorList {
-	allErrs := ValidateClusterRole(role, hasInvalidLabelValueInSelector(old))
-	return append(allErrs, validation.ValidateObjectMetaUpdate(&role.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
+	allErrs := validateClusterRole(role, hasInvalidLabelValueInSelector(old))
+	allErrs = append(allErrs, validation.ValidateObjectMetaUpdate(&role.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
+	return append(allErrs, declarativeRuleErrors(role.Rules)...)
 }
 
 // hasInvalidLabelValueInSelector mirrors the clusterrole strategy's helper.
@@ -94,14 +135,10 @@ func hasInvalidLabelValueInSelector(role *rbacv1.ClusterRole) bool {
 	return false
 }
 
-// validatePolicyRule mirrors ValidatePolicyRule. The missing-verbs error is
-// the declarative one (RequiredSlice, beta, authoritative in v1.37), which
-// has no detail.
+// validatePolicyRule mirrors ValidatePolicyRule without the missing-verbs
+// check, which the declarative validation answers (declarativeRuleErrors).
 func validatePolicyRule(rule rbacv1.PolicyRule, namespaced bool, p *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
-	if len(rule.Verbs) == 0 {
-		allErrs = append(allErrs, field.Required(p.Child("verbs"), ""))
-	}
 	if len(rule.NonResourceURLs) > 0 {
 		if namespaced {
 			allErrs = append(allErrs, field.Invalid(p.Child("nonResourceURLs"), rule.NonResourceURLs, "namespaced rules cannot apply to non-resource URLs"))
@@ -122,6 +159,10 @@ func validatePolicyRule(rule rbacv1.PolicyRule, namespaced bool, p *field.Path) 
 
 // ValidateRoleBinding mirrors ValidateRoleBinding.
 func ValidateRoleBinding(b *rbacv1.RoleBinding) field.ErrorList {
+	return append(validateRoleBinding(b), declarativeBindingErrors(b.Subjects, b.RoleRef)...)
+}
+
+func validateRoleBinding(b *rbacv1.RoleBinding) field.ErrorList {
 	allErrs := validation.ValidateObjectMeta(&b.ObjectMeta, true, validateName, field.NewPath("metadata"))
 	allErrs = append(allErrs, validateRoleRef(b.RoleRef, []string{"Role", "ClusterRole"})...)
 	for i, s := range b.Subjects {
@@ -132,13 +173,18 @@ func ValidateRoleBinding(b *rbacv1.RoleBinding) field.ErrorList {
 
 // ValidateRoleBindingUpdate mirrors ValidateRoleBindingUpdate.
 func ValidateRoleBindingUpdate(b, old *rbacv1.RoleBinding) field.ErrorList {
-	allErrs := ValidateRoleBinding(b)
+	allErrs := validateRoleBinding(b)
 	allErrs = append(allErrs, validation.ValidateObjectMetaUpdate(&b.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
-	return append(allErrs, apimachineryvalidation.ValidateImmutableField(b.RoleRef, old.RoleRef, field.NewPath("roleRef"))...)
+	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(b.RoleRef, old.RoleRef, field.NewPath("roleRef"))...)
+	return append(allErrs, declarativeBindingErrors(b.Subjects, b.RoleRef)...)
 }
 
 // ValidateClusterRoleBinding mirrors ValidateClusterRoleBinding.
 func ValidateClusterRoleBinding(b *rbacv1.ClusterRoleBinding) field.ErrorList {
+	return append(validateClusterRoleBinding(b), declarativeBindingErrors(b.Subjects, b.RoleRef)...)
+}
+
+func validateClusterRoleBinding(b *rbacv1.ClusterRoleBinding) field.ErrorList {
 	allErrs := validation.ValidateObjectMeta(&b.ObjectMeta, false, validateName, field.NewPath("metadata"))
 	allErrs = append(allErrs, validateRoleRef(b.RoleRef, []string{"ClusterRole"})...)
 	for i, s := range b.Subjects {
@@ -149,9 +195,10 @@ func ValidateClusterRoleBinding(b *rbacv1.ClusterRoleBinding) field.ErrorList {
 
 // ValidateClusterRoleBindingUpdate mirrors ValidateClusterRoleBindingUpdate.
 func ValidateClusterRoleBindingUpdate(b, old *rbacv1.ClusterRoleBinding) field.ErrorList {
-	allErrs := ValidateClusterRoleBinding(b)
+	allErrs := validateClusterRoleBinding(b)
 	allErrs = append(allErrs, validation.ValidateObjectMetaUpdate(&b.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
-	return append(allErrs, apimachineryvalidation.ValidateImmutableField(b.RoleRef, old.RoleRef, field.NewPath("roleRef"))...)
+	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(b.RoleRef, old.RoleRef, field.NewPath("roleRef"))...)
+	return append(allErrs, declarativeBindingErrors(b.Subjects, b.RoleRef)...)
 }
 
 func validateRoleRef(ref rbacv1.RoleRef, kinds []string) field.ErrorList {
@@ -166,9 +213,7 @@ func validateRoleRef(ref rbacv1.RoleRef, kinds []string) field.ErrorList {
 	if !found {
 		allErrs = append(allErrs, field.NotSupported(field.NewPath("roleRef", "kind"), ref.Kind, kinds))
 	}
-	if ref.Name == "" {
-		allErrs = append(allErrs, field.Required(field.NewPath("roleRef", "name"), ""))
-	} else {
+	if ref.Name != "" { // an empty name is the declarative validation's
 		for _, msg := range validateName(ref.Name, false) {
 			allErrs = append(allErrs, field.Invalid(field.NewPath("roleRef", "name"), ref.Name, msg))
 		}
@@ -179,9 +224,7 @@ func validateRoleRef(ref rbacv1.RoleRef, kinds []string) field.ErrorList {
 // validateSubject mirrors ValidateRoleBindingSubject.
 func validateSubject(s rbacv1.Subject, namespaced bool, p *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
-	if s.Name == "" {
-		allErrs = append(allErrs, field.Required(p.Child("name"), ""))
-	}
+	// An empty name is the declarative validation's.
 	switch s.Kind {
 	case rbacv1.ServiceAccountKind:
 		if s.Name != "" {
