@@ -17,6 +17,7 @@ limitations under the License.
 package apiserver
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -29,6 +30,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/group"
 	"k8s.io/apiserver/pkg/authentication/request/anonymous"
+	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	"k8s.io/apiserver/pkg/authentication/request/union"
 	x509request "k8s.io/apiserver/pkg/authentication/request/x509"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -127,9 +129,18 @@ func (ca *clientCA) issue(u User) (certPEM, keyPEM []byte, err error) {
 }
 
 // newAuthenticator is kube-apiserver's request authenticator for these
-// flags: x509, the authenticated-group adder, then anonymous.
+// flags: x509 and bearer tokens, the authenticated-group adder, then
+// anonymous. Ephemera issues no tokens (envtest's server knows only service
+// account tokens, which Ephemera cannot mint), so every bearer token other
+// than the loopback one is invalid: "invalid bearer token", a 401, before
+// anonymous is considered, exactly as kube-apiserver answers an unknown
+// token.
 func newAuthenticator(ca *clientCA) authenticator.Request {
-	var a authenticator.Request = union.New(x509request.NewDynamic(ca.content.VerifyOptions, x509request.CommonNameUserConversion))
+	noTokens := authenticator.TokenFunc(func(context.Context, string) (*authenticator.Response, bool, error) { return nil, false, nil })
+	var a authenticator.Request = union.New(
+		x509request.NewDynamic(ca.content.VerifyOptions, x509request.CommonNameUserConversion),
+		bearertoken.New(noTokens),
+	)
 	a = group.NewAuthenticatedGroupAdder(a)
 	return union.NewFailOnError(a, anonymous.NewAuthenticator(nil))
 }
