@@ -18,8 +18,10 @@ package conformance
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -170,4 +172,17 @@ func cannot(user, verb, resource, group, ns string) string {
 // ecContainer is a minimal ephemeral container for typed updates.
 func ecContainer(name string) corev1.EphemeralContainer {
 	return corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: name, Image: testImage()}}
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// sortedJSON renders each element as JSON and sorts the renderings.
+func sortedJSON[T any](items []T) []string {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		b, _ := json.Marshal(it)
+		out = append(out, string(b))
+	}
+	sort.Strings(out)
+	return out
 }

@@ -204,3 +204,12 @@ func (f *F) WaitCan(want bool, ra authorizationv1.ResourceAttributes) {
 		g.Expect(r.Status.Allowed).To(Equal(want), "%+v", ra)
 	}).WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Succeed())
 }
+
+// Impersonating returns a fixture whose requests carry the Impersonate-*
+// headers of ic, as kubectl --as/--as-group/--as-uid sends them.
+func (f *F) Impersonating(ic rest.ImpersonationConfig) *F {
+	GinkgoHelper()
+	cfg := rest.CopyConfig(f.Config)
+	cfg.Impersonate = ic
+	return f.withConfig(cfg)
+}

@@ -44,6 +44,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/managedfields"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/kube-openapi/pkg/builder3"
+	openapiutil "k8s.io/kube-openapi/pkg/util"
+	generatedopenapi "k8s.io/kubernetes/pkg/generated/openapi"
 	"k8s.io/kubernetes/plugin/pkg/auth/authorizer/rbac/bootstrappolicy"
 )
 
@@ -80,21 +85,22 @@ func main() {
 
 	scheme := runtime.NewScheme()
 	must(rbacv1.AddToScheme(scheme))
+	tc := typeConverter(scheme)
 	for i := range p.ClusterRoles {
 		p.ClusterRoles[i].TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"}
-		managed(scheme, &p.ClusterRoles[i])
+		managed(scheme, tc, &p.ClusterRoles[i])
 	}
 	for i := range p.ClusterRoleBindings {
 		p.ClusterRoleBindings[i].TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"}
-		managed(scheme, &p.ClusterRoleBindings[i])
+		managed(scheme, tc, &p.ClusterRoleBindings[i])
 	}
 	for i := range p.Roles {
 		p.Roles[i].TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}
-		managed(scheme, &p.Roles[i])
+		managed(scheme, tc, &p.Roles[i])
 	}
 	for i := range p.RoleBindings {
 		p.RoleBindings[i].TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"}
-		managed(scheme, &p.RoleBindings[i])
+		managed(scheme, tc, &p.RoleBindings[i])
 	}
 
 	var buf bytes.Buffer
@@ -110,15 +116,30 @@ func main() {
 		len(p.ClusterRoles), len(p.ClusterRoleBindings), len(p.Roles), len(p.RoleBindings))
 }
 
+// typeConverter is kube-apiserver's: built from the OpenAPI definitions of
+// the RBAC types as GenericAPIServer.getOpenAPIModels builds it, so atomic
+// structs (a binding's roleRef) are recorded as one field.
+func typeConverter(scheme *runtime.Scheme) managedfields.TypeConverter {
+	cfg := genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, openapinamer.NewDefinitionNamer(scheme))
+	var names []string
+	for _, kind := range []string{"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"} {
+		t, err := scheme.New(rbacv1.SchemeGroupVersion.WithKind(kind))
+		must(err)
+		names = append(names, openapiutil.GetCanonicalTypeName(t))
+	}
+	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, names...)
+	must(err)
+	tc, err := managedfields.NewTypeConverter(defs, false)
+	must(err)
+	return tc
+}
+
 // managed sets the managedFields entry a create by manager records, computed
 // by k8s.io/apimachinery's field manager (the one the create handler in
-// k8s.io/apiserver/pkg/endpoints/handlers/create.go runs). RBAC objects have
-// only atomic lists and plain maps, so the deduced type converter gives the
-// same field set as the OpenAPI-typed one; controlplane's test compares the
-// result with what a real kube-apiserver stored.
-func managed(scheme *runtime.Scheme, obj runtime.Object) {
+// k8s.io/apiserver/pkg/endpoints/handlers/create.go runs).
+func managed(scheme *runtime.Scheme, tc managedfields.TypeConverter, obj runtime.Object) {
 	gvk := obj.GetObjectKind().GroupVersionKind()
-	fm, err := managedfields.NewDefaultFieldManager(managedfields.NewDeducedTypeConverter(), scheme, scheme, scheme, gvk, gvk.GroupVersion(), "", nil)
+	fm, err := managedfields.NewDefaultFieldManager(tc, scheme, scheme, scheme, gvk, gvk.GroupVersion(), "", nil)
 	must(err)
 	empty, err := scheme.New(gvk)
 	must(err)

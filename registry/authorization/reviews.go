@@ -29,6 +29,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
@@ -70,7 +71,7 @@ func (r *SubjectAccessReviewREST) Create(ctx context.Context, obj runtime.Object
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a SubjectAccessReview: %#v", obj))
 	}
 	if errs := ValidateSubjectAccessReview(sar); len(errs) > 0 {
-		return nil, apierrors.NewInvalid(authorizationv1.SchemeGroupVersion.WithKind(sar.Kind).GroupKind(), "", errs)
+		return nil, apierrors.NewInvalid(invalidKind, "", errs)
 	}
 	if createValidation != nil {
 		if err := createValidation(ctx, obj.DeepCopyObject()); err != nil {
@@ -107,7 +108,7 @@ func (r *SelfSubjectAccessReviewREST) Create(ctx context.Context, obj runtime.Ob
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a SelfSubjectAccessReview: %#v", obj))
 	}
 	if errs := ValidateSelfSubjectAccessReview(sar); len(errs) > 0 {
-		return nil, apierrors.NewInvalid(authorizationv1.SchemeGroupVersion.WithKind(sar.Kind).GroupKind(), "", errs)
+		return nil, apierrors.NewInvalid(invalidKind, "", errs)
 	}
 	u, ok := genericapirequest.UserFrom(ctx)
 	if !ok {
@@ -154,7 +155,7 @@ func (r *LocalSubjectAccessReviewREST) Create(ctx context.Context, obj runtime.O
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a LocaLocalSubjectAccessReview: %#v", obj))
 	}
 	if errs := ValidateLocalSubjectAccessReview(sar); len(errs) > 0 {
-		return nil, apierrors.NewInvalid(authorizationv1.SchemeGroupVersion.WithKind(sar.Kind).GroupKind(), "", errs)
+		return nil, apierrors.NewInvalid(invalidKind, "", errs)
 	}
 	namespace := genericapirequest.NamespaceValue(ctx)
 	if namespace == "" {
@@ -227,6 +228,11 @@ func (r *SelfSubjectRulesReviewREST) Create(ctx context.Context, obj runtime.Obj
 	}
 	return out, nil
 }
+
+// invalidKind is the kind upstream's Invalid errors name: its handlers pass
+// the internal object's Kind, which decoding leaves empty, so the message
+// reads ".authorization.k8s.io \"\" is invalid" and details has no kind.
+var invalidKind = schema.GroupKind{Group: authorizationv1.GroupName}
 
 // decide runs the authorizer and fills a review's status.
 func decide(ctx context.Context, a authorizer.UnconditionalAuthorizer, attrs authorizer.AttributesRecord) authorizationv1.SubjectAccessReviewStatus {

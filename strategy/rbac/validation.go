@@ -175,7 +175,7 @@ func validateRoleBinding(b *rbacv1.RoleBinding) field.ErrorList {
 func ValidateRoleBindingUpdate(b, old *rbacv1.RoleBinding) field.ErrorList {
 	allErrs := validateRoleBinding(b)
 	allErrs = append(allErrs, validation.ValidateObjectMetaUpdate(&b.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
-	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(b.RoleRef, old.RoleRef, field.NewPath("roleRef"))...)
+	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(internalRoleRef(b.RoleRef), internalRoleRef(old.RoleRef), field.NewPath("roleRef"))...)
 	return append(allErrs, declarativeBindingErrors(b.Subjects, b.RoleRef)...)
 }
 
@@ -197,9 +197,16 @@ func validateClusterRoleBinding(b *rbacv1.ClusterRoleBinding) field.ErrorList {
 func ValidateClusterRoleBindingUpdate(b, old *rbacv1.ClusterRoleBinding) field.ErrorList {
 	allErrs := validateClusterRoleBinding(b)
 	allErrs = append(allErrs, validation.ValidateObjectMetaUpdate(&b.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))...)
-	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(b.RoleRef, old.RoleRef, field.NewPath("roleRef"))...)
+	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(internalRoleRef(b.RoleRef), internalRoleRef(old.RoleRef), field.NewPath("roleRef"))...)
 	return append(allErrs, declarativeBindingErrors(b.Subjects, b.RoleRef)...)
 }
+
+// roleRef has the shape of upstream's internal rbac.RoleRef, which has no
+// JSON tags: the "field is immutable" error renders the new value as JSON of
+// that struct, {"APIGroup":...,"Kind":...,"Name":...}.
+type roleRef struct{ APIGroup, Kind, Name string }
+
+func internalRoleRef(r rbacv1.RoleRef) roleRef { return roleRef{r.APIGroup, r.Kind, r.Name} }
 
 func validateRoleRef(ref rbacv1.RoleRef, kinds []string) field.ErrorList {
 	var allErrs field.ErrorList
