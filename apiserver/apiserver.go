@@ -95,6 +95,7 @@ type Server struct {
 	// admin's (see access.go).
 	clientCA            *clientCA
 	adminCert, adminKey []byte
+	kubeconfigUsers     []kubeconfigUser
 	backend             *memory.Backend
 	kubelet             *kubelet.Kubelet // nil unless Config.SimulateKubelet
 }

@@ -12,13 +12,15 @@ import (
 // writes, in the style of kind's "kind-<cluster>".
 const ContextName = "ephemera"
 
-// Kubeconfig returns a kubeconfig for the server's admin user.
+// Kubeconfig returns a kubeconfig for the server's admin user (the current
+// context) and a context per user added with AddKubeconfigUser.
 func (s *Server) Kubeconfig() ([]byte, error) {
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[ContextName] = &clientcmdapi.Cluster{Server: s.url, CertificateAuthorityData: s.caPEM}
 	cfg.AuthInfos[ContextName] = &clientcmdapi.AuthInfo{ClientCertificateData: s.adminCert, ClientKeyData: s.adminKey}
 	cfg.Contexts[ContextName] = &clientcmdapi.Context{Cluster: ContextName, AuthInfo: ContextName, Namespace: "default"}
 	cfg.CurrentContext = ContextName
+	s.addUserContexts(cfg)
 	return clientcmd.Write(*cfg)
 }
 

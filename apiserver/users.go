@@ -74,3 +74,36 @@ func (e *Environment) AddUser(u User, baseConfig *rest.Config) (*AuthenticatedUs
 	}
 	return e.server.AddUser(u, baseConfig)
 }
+
+// kubeconfigUser is a user the written kubeconfig has a context for.
+type kubeconfigUser struct {
+	name          string
+	cert, keyData []byte
+}
+
+// AddKubeconfigUser issues a client certificate for u and adds a context
+// "ephemera-<name>" (user "ephemera-<name>", cluster "ephemera") for it to
+// the kubeconfig Kubeconfig and WriteKubeconfig produce; the admin context
+// stays current. `ephemera serve --user` calls it.
+func (s *Server) AddKubeconfigUser(u User) error {
+	if u.Name == "" {
+		return errors.New("a user needs a name")
+	}
+	cert, key, err := s.clientCA.issue(u)
+	if err != nil {
+		return err
+	}
+	s.kubeconfigUsers = append(s.kubeconfigUsers, kubeconfigUser{name: u.Name, cert: cert, keyData: key})
+	return nil
+}
+
+// UserContextName is the kubeconfig context of the user name.
+func UserContextName(name string) string { return ContextName + "-" + name }
+
+func (s *Server) addUserContexts(cfg *clientcmdapi.Config) {
+	for _, u := range s.kubeconfigUsers {
+		n := UserContextName(u.name)
+		cfg.AuthInfos[n] = &clientcmdapi.AuthInfo{ClientCertificateData: u.cert, ClientKeyData: u.keyData}
+		cfg.Contexts[n] = &clientcmdapi.Context{Cluster: ContextName, AuthInfo: n, Namespace: "default"}
+	}
+}

@@ -1,7 +1,7 @@
 // Command ephemera runs Ephemera, a fake Kubernetes API server whose pods and
 // ephemeral containers behave as kube-apiserver v1.37.2's do.
 //
-//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--simulate-kubelet [--kubelet-rules FILE]]
+//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--simulate-kubelet [--kubelet-rules FILE]] [--user NAME[:GROUP,...]]...
 //	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
 //	ephemera version
 package main
@@ -72,6 +72,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	etcdServers := fs.String("etcd-servers", "", "comma-separated etcd URLs; empty keeps objects in memory")
 	allowPrivileged := fs.Bool("allow-privileged", true, "allow privileged containers, as kube-apiserver's --allow-privileged (envtest and kind set true)")
 	simulateKubelet := fs.Bool("simulate-kubelet", false, "register a Ready node and simulate its kubelet: pods are scheduled and run, ephemeral containers start, pods/log and pods/attach answer (off: no node, as envtest)")
+	var users userFlags
+	fs.Var(&users, "user", "NAME[:GROUP,GROUP...]: also write a kubeconfig context ephemera-NAME for this user, with a client certificate (repeatable); the admin context stays current")
 	kubeletRules := fs.String("kubelet-rules", "", "JSON file of per-image/per-container outcomes for --simulate-kubelet (pull errors, exits, delays, output; see apiserver/kubelet.Rules)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -112,6 +114,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
 		return 1
 	}
+	for _, u := range users {
+		if err := server.AddKubeconfigUser(u); err != nil {
+			fmt.Fprintf(stderr, "ephemera serve: --user %s: %v\n", u.Name, err)
+			return 1
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -135,6 +143,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", server.URL())
 	fmt.Fprintf(stdout, "Kubeconfig: %s\n", *kubeconfigOut)
 	fmt.Fprintf(stdout, "Try: kubectl --kubeconfig %s get namespaces\n", *kubeconfigOut)
+	for _, u := range users {
+		fmt.Fprintf(stdout, "User %s: kubectl --kubeconfig %s --context %s auth whoami\n", u.Name, *kubeconfigOut, apiserver.UserContextName(u.Name))
+	}
 	fmt.Fprintf(stdout, "Press Ctrl-C to stop.\n")
 
 	err = <-done
