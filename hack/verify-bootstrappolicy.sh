@@ -11,3 +11,5 @@ if ! diff -u "$root/controlplane/zz_generated.bootstrappolicy.json" "$tmp"; then
   exit 1
 fi
 echo "[verify-bootstrappolicy] up to date" >&2
+# Ephemera's RBAC rule evaluation against upstream's, on random policies.
+(cd "$root/hack/bootstrappolicy" && go run ./difftest -n 20000)
