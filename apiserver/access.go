@@ -144,6 +144,7 @@ func (a *access) apiGroups(authz authorizer.Authorizer, authn authenticator.Requ
 // matters after an upgrade.
 func (a *access) bootstrap(ctx context.Context) error {
 	p := controlplane.Policy().Stamped(time.Now())
+	existed := false
 	write := func(store *genericregistry.Store, namespace, name string, obj runtime.Object) error {
 		nctx := genericapirequest.WithNamespace(ctx, namespace)
 		key, err := store.KeyFunc(nctx, name)
@@ -152,6 +153,7 @@ func (a *access) bootstrap(ctx context.Context) error {
 		}
 		if err := store.Storage.Create(nctx, key, obj, nil, 0, false); err != nil {
 			if storage.IsExist(err) {
+				existed = true
 				return nil
 			}
 			return fmt.Errorf("writing %s %s/%s: %w", store.DefaultQualifiedResource, namespace, name, err)
@@ -186,12 +188,31 @@ func (a *access) bootstrap(ctx context.Context) error {
 		}
 		a.index.Apply(watch.Added, o)
 	}
+	stores := []*genericregistry.Store{a.roles, a.roleBindings, a.clusterRoles, a.clusterRoleBindings}
+	if existed {
+		// Storage had a policy already (etcd shared with other replicas or
+		// kept from an earlier run): the index reads everything stored,
+		// before the server is ready, and follows from there.
+		all := genericapirequest.WithNamespace(ctx, "")
+		for _, s := range stores {
+			list, err := s.List(all, &metainternalversion.ListOptions{})
+			if err != nil {
+				return err
+			}
+			rv, err := a.index.Replace(list)
+			if err != nil {
+				return err
+			}
+			go a.follow(ctx, s, rv)
+		}
+		return nil
+	}
 	// The index holds what was just written; follow each resource from here.
 	rv, err := a.clusterRoles.Storage.Storage.GetCurrentResourceVersion(ctx)
 	if err != nil {
 		return err
 	}
-	for _, s := range []*genericregistry.Store{a.roles, a.roleBindings, a.clusterRoles, a.clusterRoleBindings} {
+	for _, s := range stores {
 		go a.follow(ctx, s, strconv.FormatUint(rv, 10))
 	}
 	return nil
