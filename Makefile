@@ -34,8 +34,8 @@ test: lint unit conformance-all
 # The conformance package runs in conformance-all, on each target; the
 # storage backend, where data races would hide, runs under the race detector.
 unit: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -tags envtest $$($(GO) list ./... | grep -v -e /conformance$$ -e /registry/memory$$)
-	$(GO) test -count=1 -race ./registry/memory/
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -tags envtest $$($(GO) list ./... | grep -v -e /conformance$$ -e /storage/memory$$)
+	$(GO) test -count=1 -race ./storage/memory/
 
 ## conformance: run the suite on TARGET=ephemera|ephemera-kubelet|envtest|kubeconfig=PATH
 ## (ephemera-kubelet: Ephemera with its simulated kubelet, so the kubelet tier runs too).

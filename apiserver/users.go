@@ -27,7 +27,8 @@ import (
 // AuthenticatedUser is a user provisioned with AddUser, shaped like envtest's
 // AuthenticatedUser: a client certificate the server's client CA signed.
 type AuthenticatedUser struct {
-	cfg *rest.Config
+	name string
+	cfg  *rest.Config
 }
 
 // Config returns a *rest.Config authenticating as the user.
@@ -61,7 +62,7 @@ func (s *Server) AddUser(u User, baseConfig *rest.Config) (*AuthenticatedUser, e
 	cfg.Host = s.url
 	cfg.BearerToken, cfg.BearerTokenFile, cfg.Username, cfg.Password = "", "", "", ""
 	cfg.TLSClientConfig = rest.TLSClientConfig{CAData: s.caPEM, CertData: certPEM, KeyData: keyPEM}
-	return &AuthenticatedUser{cfg: cfg}, nil
+	return &AuthenticatedUser{name: u.Name, cfg: cfg}, nil
 }
 
 // AddUser provisions a user on the running environment, as envtest's
@@ -75,35 +76,26 @@ func (e *Environment) AddUser(u User, baseConfig *rest.Config) (*AuthenticatedUs
 	return e.server.AddUser(u, baseConfig)
 }
 
-// kubeconfigUser is a user the written kubeconfig has a context for.
-type kubeconfigUser struct {
-	name          string
-	cert, keyData []byte
-}
-
-// AddKubeconfigUser issues a client certificate for u and adds a context
-// "ephemera-<name>" (user "ephemera-<name>", cluster "ephemera") for it to
-// the kubeconfig Kubeconfig and WriteKubeconfig produce; the admin context
-// stays current. `ephemera serve --user` calls it.
-func (s *Server) AddKubeconfigUser(u User) error {
-	if u.Name == "" {
-		return errors.New("a user needs a name")
-	}
-	cert, key, err := s.clientCA.issue(u)
-	if err != nil {
-		return err
-	}
-	s.kubeconfigUsers = append(s.kubeconfigUsers, kubeconfigUser{name: u.Name, cert: cert, keyData: key})
-	return nil
-}
-
 // UserContextName is the kubeconfig context of the user name.
 func UserContextName(name string) string { return ContextName + "-" + name }
 
-func (s *Server) addUserContexts(cfg *clientcmdapi.Config) {
-	for _, u := range s.kubeconfigUsers {
-		n := UserContextName(u.name)
-		cfg.AuthInfos[n] = &clientcmdapi.AuthInfo{ClientCertificateData: u.cert, ClientKeyData: u.keyData}
-		cfg.Contexts[n] = &clientcmdapi.Context{Cluster: ContextName, AuthInfo: n, Namespace: "default"}
+// WithUserContexts returns kubeconfig (as Environment.KubeConfig) with a
+// context "ephemera-<name>" (user "ephemera-<name>", the same cluster) for
+// each user; the current context stays the admin's. `ephemera serve --user`
+// writes it.
+func WithUserContexts(kubeconfig []byte, users ...*AuthenticatedUser) ([]byte, error) {
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		return nil, err
 	}
+	cur, ok := cfg.Contexts[cfg.CurrentContext]
+	if !ok {
+		return nil, errors.New("kubeconfig has no current context")
+	}
+	for _, u := range users {
+		n := UserContextName(u.name)
+		cfg.AuthInfos[n] = &clientcmdapi.AuthInfo{ClientCertificateData: u.cfg.CertData, ClientKeyData: u.cfg.KeyData}
+		cfg.Contexts[n] = &clientcmdapi.Context{Cluster: cur.Cluster, AuthInfo: n, Namespace: cur.Namespace}
+	}
+	return clientcmd.Write(*cfg)
 }

@@ -71,14 +71,16 @@ func TestAddUserAndAnonymous(t *testing.T) {
 
 // The kubeconfig has the admin context current and one per added user.
 func TestKubeconfigUsers(t *testing.T) {
-	s, err := apiserver.New(apiserver.Config{})
+	env := &apiserver.Environment{}
+	if _, err := env.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	bob, err := env.AddUser(apiserver.User{Name: "bob", Groups: []string{"g"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddKubeconfigUser(apiserver.User{Name: "bob", Groups: []string{"g"}}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := s.Kubeconfig()
+	data, err := apiserver.WithUserContexts(env.KubeConfig, bob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func TestKubeconfigUsers(t *testing.T) {
 		t.Errorf("current context %q", cfg.CurrentContext)
 	}
 	c, ok := cfg.Contexts["ephemera-bob"]
-	if !ok || c.Cluster != apiserver.ContextName || len(cfg.AuthInfos[c.AuthInfo].ClientCertificateData) == 0 {
+	if !ok || c.Cluster != cfg.Contexts[cfg.CurrentContext].Cluster || len(cfg.AuthInfos[c.AuthInfo].ClientCertificateData) == 0 {
 		t.Errorf("context ephemera-bob: %+v", c)
 	}
 }

@@ -1,9 +1,25 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package conformance is Ephemera's conformance suite: Ginkgo v2 specs that
 // run the same pods/ephemeralcontainers scenarios against several targets
 // (Ephemera in-process, envtest = real kube-apiserver + etcd, any cluster via a
 // kubeconfig). The expectations come from upstream kube-apiserver v1.37.2 and
-// are confirmed on the real server (envtest); see
-// /work/shared/reference/upstream-ephemeral-behavior.md.
+// are confirmed on the real server (envtest); each scenario names the upstream
+// rule it checks.
 //
 // The specs live in non-test files so that both `go test ./conformance/` and
 // the `ephemera conformance` CLI can run them through Run.
@@ -79,7 +95,10 @@ func (t *EphemeraTarget) Capabilities() Capabilities {
 }
 
 func (t *EphemeraTarget) Start(context.Context) (*rest.Config, error) {
-	t.env = &apiserver.Environment{SimulateKubelet: t.SimulateKubelet}
+	t.env = &apiserver.Environment{}
+	if t.SimulateKubelet {
+		t.env.Cluster = &apiserver.ClusterOptions{}
+	}
 	cfg, err := t.env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", t.Name(), err)

@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
+# Copyright The Ephemera Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 # Regenerates apiserver/openapi/zz_generated.openapi.go: the OpenAPI definitions of
 # every type Ephemera serves (k8s.io/api core/v1 and what it references), generated
 # with k8s.io/kube-openapi's openapi-gen at the version pinned in go.mod.
 # Server-side apply needs complete, generated definitions: hand-made ones type
-# managedFields wrongly (see ../shared/reference/apiserver-wiring.md).
+# managedFields wrongly: a pod then gets one managedFields entry instead of two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,6 +1,26 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package registry holds Ephemera's REST storage: one subpackage per served
-// resource (pod, namespace, serviceaccount, event), and the storage backends
-// they sit on (memory, or etcd through k8s.io/apiserver's own etcd3 store).
+// resource (core resources directly below: pod, node, namespace,
+// serviceaccount, event; other API groups below their group's name), the
+// status subresource they share (StatusREST) and the storage options every
+// resource gets (RESTOptionsGetter: the in-memory backend of storage/memory,
+// or etcd through k8s.io/apiserver's own etcd3 store). The rules each
+// resource follows are in the package of the same name under strategy/.
 package registry
 
 import (
@@ -24,7 +44,7 @@ type RESTOptionsGetter struct {
 var _ generic.RESTOptionsGetter = &RESTOptionsGetter{}
 
 // NewMemoryOptions returns the options for the in-memory backend: decorator is
-// the backend's storage decorator (see registry/memory).
+// the backend's storage decorator (see storage/memory).
 func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *RESTOptionsGetter {
 	cfg := storagebackend.NewDefaultConfig(Prefix, codec)
 	return &RESTOptionsGetter{StorageConfig: *cfg, Decorator: decorator}

@@ -1,7 +1,23 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Command ephemera runs Ephemera, a fake Kubernetes API server whose pods and
 // ephemeral containers behave as kube-apiserver v1.37.2's do.
 //
-//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--simulate-kubelet [--kubelet-rules FILE]] [--user NAME[:GROUP,...]]...
+//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--cluster [--kubelet-rules FILE]] [--user NAME[:GROUP,...]]...
 //	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
 //	ephemera version
 package main
@@ -20,7 +36,7 @@ import (
 	"time"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
-	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
+	"github.com/ephemera-dev/ephemera/kubelet"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=...").
@@ -71,10 +87,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	kubeconfigOut := fs.String("kubeconfig-out", defaultKubeconfigPath(), "where to write the admin kubeconfig once the server is ready")
 	etcdServers := fs.String("etcd-servers", "", "comma-separated etcd URLs; empty keeps objects in memory")
 	allowPrivileged := fs.Bool("allow-privileged", true, "allow privileged containers, as kube-apiserver's --allow-privileged (envtest and kind set true)")
-	simulateKubelet := fs.Bool("simulate-kubelet", false, "register a Ready node and simulate its kubelet: pods are scheduled and run, ephemeral containers start, pods/log and pods/attach answer (off: no node, as envtest)")
+	cluster := fs.Bool("cluster", false, "cluster mode: a Ready node whose simulated kubelet schedules and runs pods, so ephemeral containers start and pods/log, pods/attach and pods/exec answer (off: no node, as envtest)")
+	fs.BoolVar(cluster, "simulate-kubelet", false, "the former name of --cluster")
+	kubeletRules := fs.String("kubelet-rules", "", "JSON file of per-image/per-container outcomes for --cluster (pull errors, exits, delays, output; see kubelet.Rules)")
 	var users userFlags
 	fs.Var(&users, "user", "NAME[:GROUP,GROUP...]: also write a kubeconfig context ephemera-NAME for this user, with a client certificate (repeatable); the admin context stays current")
-	kubeletRules := fs.String("kubelet-rules", "", "JSON file of per-image/per-container outcomes for --simulate-kubelet (pull errors, exits, delays, output; see apiserver/kubelet.Rules)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -86,61 +103,58 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	cfg := apiserver.Config{
-		BindAddress:        *bindAddress,
-		Port:               *port,
-		DisallowPrivileged: !*allowPrivileged,
+	env := &apiserver.Environment{
+		Server: apiserver.Config{
+			BindAddress:        *bindAddress,
+			Port:               *port,
+			DisallowPrivileged: !*allowPrivileged,
+		},
+		ControlPlaneStartTimeout: time.Minute,
 	}
 	if *etcdServers != "" {
-		cfg.EtcdServers = strings.Split(*etcdServers, ",")
+		env.Server.EtcdServers = strings.Split(*etcdServers, ",")
 	}
-	if *kubeletRules != "" && !*simulateKubelet {
-		fmt.Fprintln(stderr, "ephemera serve: --kubelet-rules needs --simulate-kubelet")
+	if *kubeletRules != "" && !*cluster {
+		fmt.Fprintln(stderr, "ephemera serve: --kubelet-rules needs --cluster")
 		return 2
 	}
-	if *simulateKubelet {
-		cfg.SimulateKubelet = true
+	if *cluster {
+		env.Cluster = &apiserver.ClusterOptions{}
 		if *kubeletRules != "" {
 			rules, err := kubelet.LoadRules(*kubeletRules)
 			if err != nil {
 				fmt.Fprintf(stderr, "ephemera serve: --kubelet-rules: %v\n", err)
 				return 2
 			}
-			cfg.KubeletRules = rules
-		}
-	}
-	server, err := apiserver.New(cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
-		return 1
-	}
-	for _, u := range users {
-		if err := server.AddKubeconfigUser(u); err != nil {
-			fmt.Fprintf(stderr, "ephemera serve: --user %s: %v\n", u.Name, err)
-			return 1
+			env.Cluster.Kubelet.Rules = rules
 		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	storage := "in-memory storage"
-	if len(cfg.EtcdServers) > 0 {
+	if len(env.Server.EtcdServers) > 0 {
 		storage = "etcd at " + *etcdServers
 	}
 	fmt.Fprintf(stderr, "Starting Ephemera %s (kube-apiserver %s behaviour) with %s...\n", version, apiserver.KubernetesVersion, storage)
-	done, err := server.Start(ctx, time.Minute)
+	cfg, err := env.Start()
 	if err != nil {
 		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
 		return 1
 	}
-	// The kubeconfig appears only now, complete: its existence means "ready".
-	if err := server.WriteKubeconfig(*kubeconfigOut); err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: writing kubeconfig: %v\n", err)
-		stop()
-		<-done
+	kubeconfig, err := withUsers(env, users)
+	if err != nil {
+		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
+		env.Stop()
 		return 1
 	}
-	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", server.URL())
+	// The kubeconfig appears only now, complete: its existence means "ready".
+	if err := apiserver.WriteKubeconfig(*kubeconfigOut, kubeconfig); err != nil {
+		fmt.Fprintf(stderr, "ephemera serve: writing kubeconfig: %v\n", err)
+		env.Stop()
+		return 1
+	}
+	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", cfg.Host)
 	fmt.Fprintf(stdout, "Kubeconfig: %s\n", *kubeconfigOut)
 	fmt.Fprintf(stdout, "Try: kubectl --kubeconfig %s get namespaces\n", *kubeconfigOut)
 	for _, u := range users {
@@ -148,8 +162,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Press Ctrl-C to stop.\n")
 
-	err = <-done
-	if err != nil && !errors.Is(err, context.Canceled) {
+	<-ctx.Done()
+	if err := env.Stop(); err != nil {
 		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
 		return 1
 	}

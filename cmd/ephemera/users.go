@@ -58,3 +58,17 @@ func (u *userFlags) Set(v string) error {
 	*u = append(*u, user)
 	return nil
 }
+
+// withUsers provisions each --user on the running environment and returns
+// its admin kubeconfig with a context per user.
+func withUsers(env *apiserver.Environment, users userFlags) ([]byte, error) {
+	var added []*apiserver.AuthenticatedUser
+	for _, u := range users {
+		au, err := env.AddUser(u, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--user %s: %w", u.Name, err)
+		}
+		added = append(added, au)
+	}
+	return apiserver.WithUserContexts(env.KubeConfig, added...)
+}

@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package namespace is the REST storage of namespaces, mirroring
 // k8s.io/kubernetes/pkg/registry/core/namespace/storage: deleting a namespace
 // that still has spec.finalizers only marks it Terminating. Ephemera, like
@@ -25,7 +41,7 @@ import (
 
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/table"
-	"github.com/ephemera-dev/ephemera/strategy"
+	nsstrategy "github.com/ephemera-dev/ephemera/strategy/namespace"
 )
 
 // Storage is the REST storage of namespaces and their subresources.
@@ -46,11 +62,11 @@ func (s Storage) Map() map[string]rest.Storage {
 
 // NewStorage returns the namespace storage on the given options.
 func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (Storage, error) {
-	nsStrategy := strategy.NewNamespaceStrategy(typer)
+	nsStrategy := nsstrategy.NewStrategy(typer)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &corev1.Namespace{} },
 		NewListFunc:               func() runtime.Object { return &corev1.NamespaceList{} },
-		PredicateFunc:             strategy.MatchNamespace,
+		PredicateFunc:             nsstrategy.Match,
 		DefaultQualifiedResource:  corev1.Resource("namespaces"),
 		SingularQualifiedResource: corev1.Resource("namespace"),
 
@@ -69,15 +85,15 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper)
 
 		TableConvertor: table.Convertor{Columns: columns, Row: row},
 	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: strategy.GetNamespaceAttrs}); err != nil {
+	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: nsstrategy.GetAttrs}); err != nil {
 		return Storage{}, err
 	}
 	statusStore := *store
-	statusStore.UpdateStrategy = strategy.NewNamespaceStatusStrategy(typer)
-	statusStore.ResetFieldsStrategy = strategy.NewNamespaceStatusStrategy(typer)
+	statusStore.UpdateStrategy = nsstrategy.NewStatusStrategy(typer)
+	statusStore.ResetFieldsStrategy = nsstrategy.NewStatusStrategy(typer)
 	finalizeStore := *store
-	finalizeStore.UpdateStrategy = strategy.NewNamespaceFinalizeStrategy(typer)
-	finalizeStore.ResetFieldsStrategy = strategy.NewNamespaceFinalizeStrategy(typer)
+	finalizeStore.UpdateStrategy = nsstrategy.NewFinalizeStrategy(typer)
+	finalizeStore.ResetFieldsStrategy = nsstrategy.NewFinalizeStrategy(typer)
 	return Storage{
 		Namespace: &REST{store: store, status: &statusStore},
 		Status:    &registry.StatusREST{Store: &statusStore},
@@ -174,7 +190,7 @@ func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.Va
 				if err := deleteValidation(ctx, cur); err != nil {
 					return nil, err
 				}
-				strategy.MarkNamespaceTerminating(cur, metav1.Now())
+				nsstrategy.MarkTerminating(cur, metav1.Now())
 				return cur, nil
 			}),
 			dryrun.IsDryRun(options.DryRun), nil)
