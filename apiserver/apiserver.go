@@ -106,6 +106,9 @@ type Config struct {
 	// kubelet answers (envtest's situation), and those requests fail as they
 	// do there. Environment sets it to the simulated kubelet in cluster mode.
 	KubeletConnection pod.Runtime
+	// Audit records requests as kube-apiserver's --audit-* flags do
+	// (audit.go); nil audits nothing.
+	Audit *AuditConfig
 }
 
 // Server is a configured, not yet running Ephemera API server.
@@ -192,6 +195,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
 	config.LoopbackClientConfig = s.loopbackConfig()
+	if err := applyAudit(config, cfg.Audit); err != nil {
+		return nil, err
+	}
 	// kube-apiserver's long-running requests (pkg/controlplane/apiserver/
 	// config.go, BuildGenericConfig): no request timeout for streams.
 	config.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
@@ -45,10 +46,11 @@ type serveOptions struct {
 	cluster         bool
 	kubeletRules    string
 	users           userFlags
+	audit           *genericoptions.AuditOptions
 }
 
 func newServeCommand(stdout, stderr io.Writer) *cobra.Command {
-	o := &serveOptions{}
+	o := &serveOptions{audit: genericoptions.NewAuditOptions()}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the API until interrupted",
@@ -74,6 +76,11 @@ Ephemera kubeconfig is refused, never overwritten).`,
 	fs.BoolVar(&o.cluster, "simulate-kubelet", false, "the former name of --cluster")
 	fs.StringVar(&o.kubeletRules, "kubelet-rules", "", "JSON file of per-image/per-container outcomes for --cluster (pull errors, exits, delays, output; see kubelet.Rules)")
 	fs.Var(&o.users, "user", "NAME[:GROUP,GROUP...]: also write a kubeconfig context ephemera-NAME for this user, with a client certificate (repeatable); the admin context stays current")
+	// kube-apiserver's own audit flags, with their semantics: a policy file
+	// and a JSON-lines log (or webhook) of audit.k8s.io/v1 events.
+	o.audit.AddFlags(fs)
+	_ = cmd.MarkFlagFilename("audit-policy-file", "yaml", "yml", "json")
+	_ = cmd.MarkFlagFilename("audit-log-path")
 	_ = cmd.MarkFlagFilename("kubeconfig-out")
 	_ = cmd.MarkFlagFilename("kubelet-rules", "json")
 	return cmd
@@ -86,6 +93,7 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 			Port:               o.port,
 			DisallowPrivileged: !o.allowPrivileged,
 			EtcdServers:        o.etcdServers,
+			Audit:              &apiserver.AuditConfig{Options: o.audit},
 		},
 		ControlPlaneStartTimeout: time.Minute,
 	}
