@@ -62,8 +62,12 @@ type auditable interface {
 	enableAudit(policyFile, logPath string)
 }
 
-func (t *EphemeraTarget) enableAudit(policy, log string) { t.AuditPolicyFile, t.AuditLogPath = policy, log }
-func (t *EnvtestTarget) enableAudit(policy, log string)  { t.AuditPolicyFile, t.AuditLogPath = policy, log }
+func (t *EphemeraTarget) enableAudit(policy, log string) {
+	t.AuditPolicyFile, t.AuditLogPath = policy, log
+}
+func (t *EnvtestTarget) enableAudit(policy, log string) {
+	t.AuditPolicyFile, t.AuditLogPath = policy, log
+}
 
 // auditNotComparable are scenarios whose requests differ from run to run on
 // the same server, with the reason.

@@ -51,9 +51,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	genericoptions "k8s.io/apiserver/pkg/server/options"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
