@@ -61,6 +61,7 @@ import (
 	"github.com/ephemera-dev/ephemera/admission"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
 	"github.com/ephemera-dev/ephemera/controlplane/systemnamespaces"
+	"github.com/ephemera-dev/ephemera/faults"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
@@ -109,6 +110,10 @@ type Config struct {
 	// Audit records requests as kube-apiserver's --audit-* flags do
 	// (audit.go); nil audits nothing.
 	Audit *AuditConfig
+	// Faults, if set, makes the server fail on purpose by its rules
+	// (package faults; faults.go); rules can change while it serves. Nil
+	// installs nothing.
+	Faults *faults.Set
 }
 
 // Server is a configured, not yet running Ephemera API server.
@@ -213,6 +218,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		s.backend = memory.NewBackend()
 		optsGetter = registry.NewMemoryOptions(storageCodec, s.backend.Decorator())
 	}
+	installFaults(config, optsGetter, cfg.Faults)
 	config.RESTOptionsGetter = optsGetter
 	acc, err := s.configureAccess(config, optsGetter)
 	if err != nil {
@@ -246,6 +252,8 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	wrapAdmissionForFaults(config, cfg.Faults)
 
 	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {

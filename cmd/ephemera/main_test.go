@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,6 +28,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -244,4 +250,43 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(builtBin))
 	}
 	os.Exit(code)
+}
+
+// ephemera serve --faults FILE applies the file's rules and reloads it when
+// it changes.
+func TestServeFaultsFile(t *testing.T) {
+	bin := buildEphemera(t)
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "faults.yaml")
+	if err := os.WriteFile(rules, []byte("rules:\n- name: down\n  match: {verbs: [list], resources: [namespaces]}\n  serviceUnavailable: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	p := serveUntilReady(t, bin, kubeconfig, "--faults", rules)
+	defer p.stop(t)
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := kubernetes.NewForConfigOrDie(cfg)
+	list := func() error {
+		_, err := cs.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{})
+		return err
+	}
+	if err := list(); !apierrors.IsServiceUnavailable(err) || !strings.Contains(err.Error(), "apiserver is shutting down") {
+		t.Fatalf("list under the fault: %v", err)
+	}
+	if err := os.WriteFile(rules, []byte("rules: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for list() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the emptied faults file was not reloaded:\n%s", p.stderr())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(p.stderr(), "Fault rules reloaded from") {
+		t.Errorf("no reload line:\n%s", p.stderr())
+	}
 }

@@ -34,6 +34,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
+	"github.com/ephemera-dev/ephemera/faults"
 	"github.com/ephemera-dev/ephemera/kubelet"
 )
 
@@ -47,6 +48,7 @@ type serveOptions struct {
 	kubeletRules    string
 	users           userFlags
 	audit           *genericoptions.AuditOptions
+	faults          string
 }
 
 func newServeCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -76,6 +78,8 @@ Ephemera kubeconfig is refused, never overwritten).`,
 	fs.BoolVar(&o.cluster, "simulate-kubelet", false, "the former name of --cluster")
 	fs.StringVar(&o.kubeletRules, "kubelet-rules", "", "JSON file of per-image/per-container outcomes for --cluster (pull errors, exits, delays, output; see kubelet.Rules)")
 	fs.Var(&o.users, "user", "NAME[:GROUP,GROUP...]: also write a kubeconfig context ephemera-NAME for this user, with a client certificate (repeatable); the admin context stays current")
+	fs.StringVar(&o.faults, "faults", "", "YAML file of fault rules (package faults: conflicts, 429s, 5xx, timeouts, delays, cut connections, broken watches, admission denials); reloaded when it changes")
+	_ = cmd.MarkFlagFilename("faults", "yaml", "yml", "json")
 	// kube-apiserver's own audit flags, with their semantics: a policy file
 	// and a JSON-lines log (or webhook) of audit.k8s.io/v1 events.
 	o.audit.AddFlags(fs)
@@ -110,6 +114,16 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 			env.Cluster.Kubelet.Rules = rules
 		}
 	}
+	if o.faults != "" {
+		f, err := faults.LoadFile(o.faults)
+		if err != nil {
+			return usageError{fmt.Errorf("--faults: %w", err)}
+		}
+		env.Server.Faults = faults.NewSet(f.Seed)
+		if err := env.Server.Faults.Load(f); err != nil {
+			return usageError{fmt.Errorf("--faults: %w", err)}
+		}
+	}
 	if err := removeStaleKubeconfig(o.kubeconfigOut); err != nil {
 		return err
 	}
@@ -137,6 +151,16 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 	if err := apiserver.WriteKubeconfig(o.kubeconfigOut, kubeconfig); err != nil {
 		_ = env.Stop()
 		return fmt.Errorf("writing kubeconfig: %w", err)
+	}
+	if set := env.Server.Faults; set != nil {
+		fmt.Fprintf(stderr, "Fault rules from %s: %d\n", o.faults, len(set.List()))
+		set.WatchFile(ctx, o.faults, time.Second, func(err error) {
+			if err != nil {
+				fmt.Fprintf(stderr, "ephemera serve: --faults: %v\n", err)
+				return
+			}
+			fmt.Fprintf(stderr, "Fault rules reloaded from %s: %d\n", o.faults, len(set.List()))
+		})
 	}
 	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", cfg.Host)
 	fmt.Fprintf(stdout, "Kubeconfig: %s\n", o.kubeconfigOut)
