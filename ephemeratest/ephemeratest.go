@@ -49,6 +49,19 @@ import (
 	"github.com/ephemera-dev/ephemera/requestlog"
 )
 
+// TB is what Start needs of a test: *testing.T, *testing.B and Ginkgo's
+// GinkgoT() all have it.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Log(args ...any)
+	TempDir() string
+}
+
+var _ TB = testing.TB(nil)
+
 // Server is a running Ephemera server of one test.
 type Server struct {
 	// Env is the Environment behind the server.
@@ -66,7 +79,7 @@ type Server struct {
 	// WithFaultSeed): add, list and clear rules at any time.
 	Faults *faults.Set
 
-	t testing.TB
+	t TB
 }
 
 // Option configures a Server.
@@ -144,9 +157,10 @@ func WithEnvironment(configure func(*apiserver.Environment)) Option {
 	return func(o *options) { o.configs = append(o.configs, configure) }
 }
 
-// Start starts a server for t, fails the test if it cannot, and stops it
-// when the test (and its subtests) end.
-func Start(t testing.TB, opts ...Option) *Server {
+// Start starts a server for t (a *testing.T, *testing.B or GinkgoT()),
+// fails the test if it cannot, and stops it when the test (and its
+// subtests) end.
+func Start(t TB, opts ...Option) *Server {
 	t.Helper()
 	o := &options{}
 	for _, opt := range opts {
