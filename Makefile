@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
 
-.PHONY: run build test unit conformance conformance-all differential differential-audit bench lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit conformance conformance-all differential differential-audit bench bench-parallel lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -78,6 +78,14 @@ kind-e2e:
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
 bench: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
+
+## bench-parallel: 100 tests in one package, each with its own server under
+## t.Parallel(): Ephemera at -parallel 2 (the default here) and 100, envtest at
+## -parallel 2; prints wall time and peak RSS of the process tree.
+bench-parallel: reference
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 100 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=envtest KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -tags parallelbench -count=1 -v -timeout 30m -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
 
 ## lint: go vet and gofmt.
 lint:
