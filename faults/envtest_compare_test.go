@@ -33,23 +33,30 @@ package faults_test
 // Faults kube-apiserver cannot be made to produce on demand are not
 // compared here; their answers come from the same k8s.io/apiserver code
 // (see each fault's documentation): InternalError, ServerTimeout
-// (unreachable etcd), ServiceUnavailable (shutdown), ConnectionReset, Delay,
-// and admission denials by a webhook.
+// (unreachable etcd), ServiceUnavailable (shutdown), ConnectionReset and
+// Delay (no answer to compare).
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/pmezard/go-difflib/difflib"
+	admissionv1 "k8s.io/api/admission/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -157,11 +164,15 @@ func TestFaultsAgainstRealServer(t *testing.T) {
 	// kube-apiserver compacts every second here: a watch from an old
 	// resourceVersion then gets etcd3's 410.
 	env.ControlPlane.GetAPIServer().Configure().Set("watch-cache", "false").Set("etcd-compaction-interval", "1s")
+	// A validating webhook that denies pods labelled webhook-deny=yes, as
+	// controller-runtime's admission.Denied does (403 Forbidden).
+	env.WebhookInstallOptions.ValidatingWebhooks = []*admissionregistrationv1.ValidatingWebhookConfiguration{denyingWebhook()}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
+	serveDenyingWebhook(t, &env.WebhookInstallOptions)
 	realClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -273,6 +284,15 @@ func TestFaultsAgainstRealServer(t *testing.T) {
 		}
 	})
 
+	t.Run("AdmissionDeniedByWebhook", func(t *testing.T) {
+		blocked := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"blocked","labels":{"webhook-deny":"yes"}},"spec":{"containers":[{"name":"app","image":"nginx:1.27"}]}}`
+		want := real.do(t, http.MethodPost, "/api/v1/namespaces/default/pods", "application/json", "", strings.NewReader(blocked))
+		s.add(t, faults.Rule{Name: "webhook", Times: 1, Match: faults.Match{Verbs: []string{"create"}, Names: []string{"blocked"}},
+			AdmissionDenied: &faults.AdmissionDeniedFault{Webhook: "deny.ephemera.dev", Message: "not today"}})
+		got := fake.do(t, http.MethodPost, "/api/v1/namespaces/default/pods", "application/json", "", strings.NewReader(blocked))
+		same(t, "denial by a validating webhook", 403, want, got, false)
+	})
+
 	t.Run("TooManyRequests", func(t *testing.T) {
 		// Real: a priority level with no seats of its own that rejects,
 		// for user "throttled", who keeps one request executing (a patch
@@ -304,6 +324,51 @@ func TestFaultsAgainstRealServer(t *testing.T) {
 		got := fake.do(t, http.MethodGet, "/api/v1/namespaces/default/pods/web", "", "", nil)
 		same(t, "429 from API Priority and Fairness", 429, want, got, true)
 	})
+}
+
+func denyingWebhook() *admissionregistrationv1.ValidatingWebhookConfiguration {
+	path := "deny"
+	fail := admissionregistrationv1.Fail
+	none := admissionregistrationv1.SideEffectClassNone
+	return &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "deny"},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
+			Name:                    "deny.ephemera.dev",
+			ClientConfig:            admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Name: "deny", Namespace: "default", Path: &path}},
+			Rules:                   []admissionregistrationv1.RuleWithOperations{{Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create}, Rule: admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}}}},
+			ObjectSelector:          &metav1.LabelSelector{MatchLabels: map[string]string{"webhook-deny": "yes"}},
+			FailurePolicy:           &fail,
+			SideEffects:             &none,
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+}
+
+// serveDenyingWebhook serves the webhook envtest installed, with the
+// certificates it made, on the address it chose; it denies every review.
+func serveDenyingWebhook(t *testing.T, o *envtest.WebhookInstallOptions) {
+	cert, err := tls.LoadX509KeyPair(filepath.Join(o.LocalServingCertDir, "tls.crt"), filepath.Join(o.LocalServingCertDir, "tls.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tls.Listen("tcp", net.JoinHostPort(o.LocalServingHost, strconv.Itoa(o.LocalServingPort)), &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		review := &admissionv1.AdmissionReview{}
+		if err := json.NewDecoder(r.Body).Decode(review); err != nil || review.Request == nil {
+			http.Error(w, "bad review", http.StatusBadRequest)
+			return
+		}
+		review.Response = &admissionv1.AdmissionResponse{UID: review.Request.UID, Allowed: false,
+			Result: &metav1.Status{Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden, Message: "not today"}}
+		review.Request = nil
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(review)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
 }
 
 // whileOneExecutes sends a GET while a patch of the same user is executing:
