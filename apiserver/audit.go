@@ -18,8 +18,10 @@ package apiserver
 
 import (
 	"errors"
+	"net/http"
 	"os"
 
+	"k8s.io/apimachinery/pkg/types"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apiserver/pkg/audit"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -87,10 +89,48 @@ func applyAudit(config *genericapiserver.Config, a *AuditConfig) error {
 	if config.AuditPolicyRuleEvaluator == nil {
 		return errors.New("audit: backends were given but no policy (Policy or Options.PolicyFile)")
 	}
+	// Backends that want the patch type of each patch (a requestlog
+	// Recorder) learn it from a filter around the API handler, where the
+	// request's audit ID is known.
+	var noters []patchTypeNoter
+	for _, b := range a.Backends {
+		if n, ok := b.(patchTypeNoter); ok {
+			noters = append(noters, n)
+		}
+	}
+	if len(noters) > 0 {
+		wrapAPIHandler(config, func(h http.Handler) http.Handler { return withPatchTypes(h, noters) })
+	}
 	backends := a.Backends
 	if config.AuditBackend != nil {
 		backends = append([]audit.Backend{config.AuditBackend}, backends...)
 	}
 	config.AuditBackend = audit.Union(backends...)
 	return nil
+}
+
+type patchTypeNoter interface {
+	NotePatchType(auditID types.UID, contentType string)
+}
+
+func withPatchTypes(handler http.Handler, noters []patchTypeNoter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPatch {
+			if id, ok := audit.AuditIDFrom(req.Context()); ok {
+				for _, n := range noters {
+					n.NotePatchType(id, req.Header.Get("Content-Type"))
+				}
+			}
+		}
+		handler.ServeHTTP(w, req)
+	})
+}
+
+// wrapAPIHandler puts a filter around the API handler, inside every filter
+// of the chain (DefaultBuildHandlerChain or what was set before).
+func wrapAPIHandler(config *genericapiserver.Config, wrap func(http.Handler) http.Handler) {
+	build := config.BuildHandlerChainFunc
+	config.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
+		return build(wrap(h), c)
+	}
 }

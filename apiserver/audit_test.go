@@ -92,6 +92,14 @@ func TestRequestLog(t *testing.T) {
 	if got := string(ev.RequestObject.Raw); got != string(debugPatch) {
 		t.Errorf("request object %s, want the patch %s", got, debugPatch)
 	}
+	// The patch type, which audit events do not carry, is on the
+	// recorder's copy.
+	if n := len(log.Requests(requestlog.PatchType("strategic"))); n != 1 {
+		t.Errorf("%d strategic merge patches, want 1 (annotations %v)", n, ev.Annotations)
+	}
+	if n := len(log.Requests(requestlog.PatchType("merge", "application/json-patch+json"))); n != 0 {
+		t.Errorf("%d merge or JSON patches, want 0", n)
+	}
 	var pod corev1.Pod
 	if err := requestlog.DecodeResponse(ev, &pod); err != nil || len(pod.Spec.EphemeralContainers) != 1 {
 		t.Errorf("response object: %v, %+v", err, pod.Spec.EphemeralContainers)
@@ -133,6 +141,9 @@ rules:
 	if _, err := cs.CoreV1().Pods("default").Get(context.Background(), "web", metav1.GetOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := cs.CoreV1().Pods("default").Patch(context.Background(), "web", types.MergePatchType, []byte(`{"metadata":{"labels":{"a":"b"}}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
 
 	f, err := os.Open(opts.LogOptions.Path)
 	if err != nil {
@@ -167,6 +178,11 @@ rules:
 	}
 	if creates[1].RequestObject != nil || creates[1].ResponseObject != nil || creates[1].Level != auditv1.LevelMetadata {
 		t.Errorf("Metadata level carries objects: %+v", creates[1])
+	}
+	for _, ev := range fromFile {
+		if _, ok := ev.Annotations[requestlog.AnnotationPatchType]; ok {
+			t.Errorf("the log file has the recorder's own annotation: %v", ev.Annotations)
+		}
 	}
 	if got := env.RequestLog().Events(); len(got) != len(fromFile) {
 		t.Errorf("the recorder has %d events, the log file %d", len(got), len(fromFile))

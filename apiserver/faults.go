@@ -37,9 +37,7 @@ func installFaults(config *genericapiserver.Config, optsGetter *registry.RESTOpt
 		return
 	}
 	config.FlowControl = set.FlowControl()
-	config.BuildHandlerChainFunc = func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
-		return genericapiserver.DefaultBuildHandlerChain(faults.WithFaults(apiHandler, set, Codecs), c)
-	}
+	wrapAPIHandler(config, func(h http.Handler) http.Handler { return faults.WithFaults(h, set, Codecs) })
 	optsGetter.Decorator = set.Decorate(optsGetter.Decorator)
 }
 

@@ -32,6 +32,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
@@ -79,7 +80,9 @@ type Server struct {
 	// WithFaultSeed): add, list and clear rules at any time.
 	Faults *faults.Set
 
-	t TB
+	t     TB
+	mu    sync.Mutex
+	users map[string]*rest.Config
 }
 
 // Option configures a Server.
@@ -92,6 +95,7 @@ type options struct {
 	objects []client.Object
 	files   []string
 	logs    bool
+	users   []apiserver.User
 	configs []func(*apiserver.Environment)
 }
 
@@ -152,7 +156,7 @@ func WithHTTP2() Option {
 }
 
 // WithEnvironment changes the Environment before it starts, for what has
-// no option of its own.
+// no option of its own (e.g. admission webhooks, until they have one).
 func WithEnvironment(configure func(*apiserver.Environment)) Option {
 	return func(o *options) { o.configs = append(o.configs, configure) }
 }
@@ -201,6 +205,9 @@ func Start(t TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("ephemeratest: %v", err)
 	}
+	for _, u := range o.users {
+		s.AddUser(u)
+	}
 	ctx := context.Background()
 	if err := s.create(ctx, o.objects...); err != nil {
 		t.Fatalf("ephemeratest: seeding objects: %v", err)
@@ -244,3 +251,40 @@ func (s *Server) Kubeconfig() string {
 
 // Scheme is the scheme of Server.Client: client-go's.
 func Scheme() *runtime.Scheme { return clientgoscheme.Scheme }
+
+// WithUsers provisions users once the server is ready, each with a client
+// certificate; what they may do is RBAC's to decide (seed Roles and
+// RoleBindings with WithObjects). Server.User returns their configs.
+func WithUsers(users ...apiserver.User) Option {
+	return func(o *options) { o.users = append(o.users, users...) }
+}
+
+// AddUser provisions a user now and returns a *rest.Config authenticating
+// as that user.
+func (s *Server) AddUser(u apiserver.User) *rest.Config {
+	s.t.Helper()
+	au, err := s.Env.AddUser(u, nil)
+	if err != nil {
+		s.t.Fatalf("ephemeratest: adding user %s: %v", u.Name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.users == nil {
+		s.users = map[string]*rest.Config{}
+	}
+	s.users[u.Name] = au.Config()
+	return au.Config()
+}
+
+// User returns a *rest.Config authenticating as a user of WithUsers or
+// AddUser; the test fails for an unknown user.
+func (s *Server) User(name string) *rest.Config {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg, ok := s.users[name]
+	if !ok {
+		s.t.Fatalf("ephemeratest: no user %q (give it to WithUsers or AddUser)", name)
+	}
+	return rest.CopyConfig(cfg)
+}

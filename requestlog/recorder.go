@@ -36,6 +36,7 @@ import (
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/types"
 	auditinternal "k8s.io/apiserver/pkg/apis/audit"
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 	"k8s.io/apiserver/pkg/audit"
@@ -47,6 +48,27 @@ import (
 type Recorder struct {
 	mu     sync.Mutex
 	events []auditv1.Event
+	// patchTypes holds the Content-Type of PATCH requests in flight, by
+	// audit ID (NotePatchType).
+	patchTypes map[types.UID]string
+}
+
+// AnnotationPatchType is an annotation the Recorder adds to its own copy
+// of a patch request's events: the patch's Content-Type. kube-apiserver's
+// audit events do not record it (a patch body is logged as JSON whatever
+// its type), so the server tells the Recorder (NotePatchType); audit logs
+// written to files or webhooks do not have it.
+const AnnotationPatchType = "requestlog.ephemera.dev/patch-type"
+
+// NotePatchType is called by the server for every PATCH request before it
+// is served, with the request's audit ID and Content-Type.
+func (r *Recorder) NotePatchType(auditID types.UID, contentType string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.patchTypes == nil {
+		r.patchTypes = map[types.UID]string{}
+	}
+	r.patchTypes[auditID] = contentType
 }
 
 var _ audit.Backend = &Recorder{}
@@ -67,6 +89,18 @@ func (r *Recorder) ProcessEvents(events ...*auditinternal.Event) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for i := range converted {
+		ev := &converted[i]
+		if pt, ok := r.patchTypes[ev.AuditID]; ok {
+			if ev.Annotations == nil {
+				ev.Annotations = map[string]string{}
+			}
+			ev.Annotations[AnnotationPatchType] = pt
+			if ev.Stage == auditv1.StageResponseComplete || ev.Stage == auditv1.StagePanic {
+				delete(r.patchTypes, ev.AuditID)
+			}
+		}
+	}
 	r.events = append(r.events, converted...)
 	return true
 }
@@ -195,6 +229,25 @@ func Annotation(key string, value ...string) Filter {
 	return func(e *auditv1.Event) bool {
 		v, ok := e.Annotations[key]
 		return ok && (len(value) == 0 || contains(value, v))
+	}
+}
+
+// PatchType selects patch requests of one of the patch types, given as a
+// media type ("application/strategic-merge-patch+json") or short: json,
+// merge, strategic, apply.
+func PatchType(patchTypes ...string) Filter {
+	short := map[string]string{"json": string(types.JSONPatchType), "merge": string(types.MergePatchType),
+		"strategic": string(types.StrategicMergePatchType), "apply": string(types.ApplyYAMLPatchType)}
+	want := map[string]bool{}
+	for _, p := range patchTypes {
+		if full, ok := short[p]; ok {
+			p = full
+		}
+		want[p] = true
+	}
+	return func(e *auditv1.Event) bool {
+		ct, _, _ := strings.Cut(e.Annotations[AnnotationPatchType], ";")
+		return want[strings.TrimSpace(ct)]
 	}
 }
 

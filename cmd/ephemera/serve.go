@@ -199,7 +199,16 @@ func removeStaleKubeconfig(path string) error {
 		return fmt.Errorf("--kubeconfig-out: %w", err)
 	}
 	cfg, err := clientcmd.Load(data)
-	if err != nil || cfg.CurrentContext != apiserver.ContextName || len(cfg.Contexts) != 1 || cfg.Contexts[apiserver.ContextName] == nil {
+	ours := err == nil && cfg.CurrentContext == apiserver.ContextName && cfg.Contexts[apiserver.ContextName] != nil
+	if ours {
+		// The admin's context, and one per --user (ephemera-NAME).
+		for name := range cfg.Contexts {
+			if name != apiserver.ContextName && !strings.HasPrefix(name, apiserver.ContextName+"-") {
+				ours = false
+			}
+		}
+	}
+	if !ours {
 		return usageError{fmt.Errorf("--kubeconfig-out %s exists and is not a kubeconfig Ephemera wrote; refusing to replace it", path)}
 	}
 	return os.Remove(path)
