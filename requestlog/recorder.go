@@ -134,9 +134,8 @@ next:
 	return out
 }
 
-// Requests returns one event per finished request: the events of stage
-// ResponseComplete or Panic that pass every filter. The response code is
-// known in those stages only.
+// Requests returns one event per finished request (see Finished) that
+// passes every filter.
 func (r *Recorder) Requests(filters ...Filter) []auditv1.Event {
 	return r.Events(append([]Filter{Finished()}, filters...)...)
 }
@@ -218,9 +217,14 @@ func Stage(stages ...auditv1.Stage) Filter {
 }
 
 // Finished selects the last event of each request: stage ResponseComplete,
-// or Panic when the handler panicked (or the connection was cut).
+// Panic when the handler panicked (or the connection was cut), or the one
+// event of a request that failed authentication (stage ResponseStarted,
+// code 401: k8s.io/apiserver pkg/endpoints/filters/authn_audit.go).
 func Finished() Filter {
-	return Stage(auditv1.StageResponseComplete, auditv1.StagePanic)
+	final := Stage(auditv1.StageResponseComplete, auditv1.StagePanic)
+	return func(e *auditv1.Event) bool {
+		return final(e) || e.Stage == auditv1.StageResponseStarted && e.ResponseStatus != nil && e.ResponseStatus.Code == 401
+	}
 }
 
 // Annotation selects events carrying the annotation key, with the value if

@@ -73,6 +73,7 @@ func TestFilters(t *testing.T) {
 		{id: "3", verb: "patch", user: "admin", impersonated: "bob", resource: "pods", sub: "ephemeralcontainers", stage: auditinternal.StageResponseComplete, code: 200},
 		{id: "4", verb: "watch", user: "bob", resource: "pods", stage: auditinternal.StageResponseStarted, code: 200},
 		{id: "5", verb: "get", user: "bob", resource: "pods", stage: auditinternal.StagePanic, code: 500},
+		{id: "6", verb: "get", user: "", resource: "pods", stage: auditinternal.StageResponseStarted, code: 401},
 	} {
 		if !rec.ProcessEvents(e.internal()) {
 			t.Fatal("ProcessEvents failed")
@@ -82,14 +83,14 @@ func TestFilters(t *testing.T) {
 		got  []auditv1.Event
 		want []string
 	}{
-		"all":                         {rec.Events(), []string{"1", "1", "2", "3", "4", "5"}},
-		"requests":                    {rec.Requests(), []string{"1", "2", "3", "5"}},
-		"verb":                        {rec.Requests(requestlog.Verb("patch", "get")), []string{"2", "3", "5"}},
-		"resource itself":             {rec.Events(requestlog.Resource("pods")), []string{"1", "1", "4", "5"}},
+		"all":                         {rec.Events(), []string{"1", "1", "2", "3", "4", "5", "6"}},
+		"requests":                    {rec.Requests(), []string{"1", "2", "3", "5", "6"}},
+		"verb":                        {rec.Requests(requestlog.Verb("patch", "get")), []string{"2", "3", "5", "6"}},
+		"resource itself":             {rec.Events(requestlog.Resource("pods")), []string{"1", "1", "4", "5", "6"}},
 		"subresource":                 {rec.Events(requestlog.Resource("pods/ephemeralcontainers")), []string{"2", "3"}},
 		"user is the impersonated":    {rec.Events(requestlog.User("bob")), []string{"3", "4", "5"}},
-		"code":                        {rec.Events(requestlog.Code(409, 500)), []string{"2", "5"}},
-		"stage":                       {rec.Events(requestlog.Stage(auditv1.StageResponseStarted)), []string{"4"}},
+		"code":                        {rec.Events(requestlog.Code(409, 500, 401)), []string{"2", "5", "6"}},
+		"stage":                       {rec.Events(requestlog.Stage(auditv1.StageResponseStarted)), []string{"4", "6"}},
 		"annotation":                  {rec.Events(requestlog.Annotation("faults.ephemera.dev/rule")), []string{"2"}},
 		"annotation value":            {rec.Events(requestlog.Annotation("faults.ephemera.dev/rule", "other")), []string{}},
 		"namespace and name combined": {rec.Requests(requestlog.Namespace("ns"), requestlog.Name("web"), requestlog.User("alice")), []string{"1", "2"}},
