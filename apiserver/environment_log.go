@@ -35,6 +35,14 @@ rules:
 - level: RequestResponse
 `)
 
+// The router goes in when the package initializes, before any goroutine
+// can log: klog's logger may not be replaced while others log (a test
+// binary under -race would report the first Environment.Start of a run
+// whose tests log in parallel). Until an Environment routes a Logger, the
+// server libraries' lines are discarded and every other line goes to
+// standard error as klog writes it (internal/klogroute).
+func init() { klogroute.Install() }
+
 // RequestLog returns the requests the running server recorded, as
 // audit.k8s.io/v1 events (see package requestlog). It is nil, and returns
 // no events, unless the Environment was started with Server.Audit set;

@@ -131,7 +131,9 @@ type ServiceUnavailableFault struct{}
 // ?timeout=, else the server's request timeout, 60 s), when the server's own
 // timeout filter answers 504 "Timeout: request did not complete within the
 // allotted timeout" (pkg/server/filters/timeout.go). The handler never
-// runs, so nothing is stored.
+// runs, so nothing is stored. Watches and other long-running requests have
+// no deadline (the timeout filter does not apply to them): without After
+// they are held until the client gives up.
 type TimeoutFault struct {
 	// After, if set and earlier than the deadline, answers at that time
 	// with the same response instead of waiting for the deadline.

@@ -77,7 +77,9 @@ func others() logr.Logger {
 }
 
 // Install makes the router klog's logger, once per process. Nothing is
-// logged differently until then.
+// logged differently until then. klog's logger may not be replaced while
+// other goroutines log, so install it early: package apiserver does in its
+// init.
 func Install() {
 	state.Lock()
 	defer state.Unlock()
@@ -94,22 +96,30 @@ func install() {
 	klog.SetLoggerWithOptions(logr.New(&sink{}), klog.ContextualLogger(false), klog.WriteKlogBuffer(writeBuffer))
 }
 
-// LeaveAlone tells the package that the program has configured klog itself
-// (ephemera serve -v N): from now on nothing is installed, and servers log
-// through klog as kube-apiserver does.
+// LeaveAlone tells the package that the program configures klog itself
+// (ephemera serve -v N): the router is removed and never installed again,
+// and servers log through klog as kube-apiserver does. Like klog's own
+// configuration, call it before anything logs concurrently.
 func LeaveAlone() {
 	state.Lock()
 	defer state.Unlock()
 	state.alone = true
+	if state.installed {
+		klog.ClearLogger()
+		state.installed = false
+	}
 }
 
-// InstallQuiet installs the router and drops every info line, keeping
-// warnings and errors on standard error: what `ephemera serve` does when not
-// asked for a verbosity.
+// InstallQuiet installs the router (again, should klog's configuration
+// have replaced it) and drops every info line, keeping warnings and errors
+// on standard error: what `ephemera serve` does when not asked for a
+// verbosity. Like klog's own configuration, call it before anything logs
+// concurrently.
 func InstallQuiet() {
 	state.Lock()
 	defer state.Unlock()
 	state.quiet = true
+	state.installed = false
 	install()
 }
 
