@@ -127,17 +127,3 @@ func IsOnlyMutatingGCFields(obj, old runtime.Object) bool {
 	cm.SetManagedFields(om.GetManagedFields())
 	return equality.Semantic.DeepEqual(copied, old)
 }
-
-// ListItemsWithoutKind is a genericregistry.Store Decorator: the items of a
-// list leave kube-apiserver without apiVersion and kind (they are converted
-// from internal objects, which have none), while Ephemera's stored v1
-// objects would keep theirs.
-func ListItemsWithoutKind(obj runtime.Object) {
-	if !meta.IsListType(obj) {
-		return
-	}
-	_ = meta.EachListItem(obj, func(item runtime.Object) error {
-		item.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-		return nil
-	})
-}

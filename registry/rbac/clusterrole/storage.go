@@ -50,7 +50,6 @@ func NewStore(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (
 		CreateStrategy:            s,
 		UpdateStrategy:            s,
 		DeleteStrategy:            s,
-		Decorator:                 rbacregistry.ListItemsWithoutKind,
 		// No printer upstream: the default columns, NAME and CREATED AT.
 		TableConvertor: rest.NewDefaultTableConvertor(rbacv1.Resource("clusterroles")),
 	}

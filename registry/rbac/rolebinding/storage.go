@@ -53,7 +53,6 @@ func NewStore(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (
 		CreateStrategy:            s,
 		UpdateStrategy:            s,
 		DeleteStrategy:            s,
-		Decorator:                 rbacregistry.ListItemsWithoutKind,
 		TableConvertor:            table.Convertor{Columns: Columns("roleBinding"), Row: row},
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter}); err != nil {
