@@ -25,6 +25,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/warning"
+	"k8s.io/kubectl/pkg/util/podutils"
 )
 
 // This file mirrors the parts of k8s.io/kubernetes/pkg/api/pod/util.go and
@@ -32,29 +33,21 @@ import (
 // evaluated with the kube-apiserver v1.37.2 default feature gates.
 
 // visitAllContainers calls fn for every init, regular and ephemeral container
-// (upstream VisitContainers with AllContainers).
+// (upstream VisitContainers with AllContainers; kubectl's podutils carries
+// the same function for v1 pods).
 func visitAllContainers(spec *corev1.PodSpec, fn func(c *corev1.Container)) {
-	for i := range spec.InitContainers {
-		fn(&spec.InitContainers[i])
-	}
-	for i := range spec.Containers {
-		fn(&spec.Containers[i])
-	}
-	for i := range spec.EphemeralContainers {
-		fn((*corev1.Container)(&spec.EphemeralContainers[i].EphemeralContainerCommon))
-	}
+	podutils.VisitContainers(spec, podutils.AllContainers, func(c *corev1.Container, _ podutils.ContainerType) bool {
+		fn(c)
+		return true
+	})
 }
 
 // anyContainer reports whether pred holds for some init, regular or
-// ephemeral container.
+// ephemeral container; the visit stops at the first.
 func anyContainer(spec *corev1.PodSpec, pred func(c *corev1.Container) bool) bool {
-	found := false
-	visitAllContainers(spec, func(c *corev1.Container) {
-		if !found && pred(c) {
-			found = true
-		}
+	return !podutils.VisitContainers(spec, podutils.AllContainers, func(c *corev1.Container, _ podutils.ContainerType) bool {
+		return !pred(c)
 	})
-	return found
 }
 
 // updatePodGeneration mirrors strategy.go's updatePodGeneration: the
