@@ -138,30 +138,41 @@ func (s *store) getStateFromObject(obj runtime.Object) (*objState, error) {
 	return state, nil
 }
 
-// Delete implements storage.Interface.Delete, following etcd3's
-// conditionalDelete: preconditions and validateDeletion are checked against
-// the cached object first and re-checked against fresh state only when the
-// cached one turns out to be stale.
-func (s *store) Delete(ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
-	validateDeletion storage.ValidateObjectFunc, cachedExistingObject runtime.Object, _ storage.DeleteOptions) error {
-	preparedKey, err := s.prepareKey(key, false)
+// startConditionalWrite is how Delete and GuaranteedUpdate (etcd3's
+// conditionalDelete and GuaranteedUpdate) both begin: prepare the key, check
+// that out is a pointer, and take the state to start from, which is the
+// cached object when there is one (a suggestion, re-checked against the
+// current state once a check on it fails) and else the current state.
+func (s *store) startConditionalWrite(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool, cachedExistingObject runtime.Object) (
+	preparedKey string, v reflect.Value, getCurrentState func() (*objState, error), origState *objState, origStateIsCurrent bool, err error) {
+	preparedKey, err = s.prepareKey(key, false)
 	if err != nil {
-		return err
+		return "", v, nil, nil, false, err
 	}
-	v, err := conversion.EnforcePtr(out)
+	v, err = conversion.EnforcePtr(out)
 	if err != nil {
-		return fmt.Errorf("unable to convert output object to pointer: %v", err)
+		return "", v, nil, nil, false, fmt.Errorf("unable to convert output object to pointer: %v", err)
 	}
-	getCurrentState := s.getCurrentState(ctx, preparedKey, v, false)
-
-	var origState *objState
-	var origStateIsCurrent bool
+	getCurrentState = s.getCurrentState(ctx, preparedKey, v, ignoreNotFound)
 	if cachedExistingObject != nil {
 		origState, err = s.getStateFromObject(cachedExistingObject)
 	} else {
 		origState, err = getCurrentState()
 		origStateIsCurrent = true
 	}
+	if err != nil {
+		return "", v, nil, nil, false, err
+	}
+	return preparedKey, v, getCurrentState, origState, origStateIsCurrent, nil
+}
+
+// Delete implements storage.Interface.Delete, following etcd3's
+// conditionalDelete: preconditions and validateDeletion are checked against
+// the cached object first and re-checked against fresh state only when the
+// cached one turns out to be stale.
+func (s *store) Delete(ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
+	validateDeletion storage.ValidateObjectFunc, cachedExistingObject runtime.Object, _ storage.DeleteOptions) error {
+	preparedKey, v, getCurrentState, origState, origStateIsCurrent, err := s.startConditionalWrite(ctx, key, out, false, cachedExistingObject)
 	if err != nil {
 		return err
 	}
@@ -221,24 +232,7 @@ func (s *store) Delete(ctx context.Context, key string, out runtime.Object, prec
 // the new serialization equals the stored one).
 func (s *store) GuaranteedUpdate(ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
 	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cachedExistingObject runtime.Object) error {
-	preparedKey, err := s.prepareKey(key, false)
-	if err != nil {
-		return err
-	}
-	v, err := conversion.EnforcePtr(destination)
-	if err != nil {
-		return fmt.Errorf("unable to convert output object to pointer: %v", err)
-	}
-	getCurrentState := s.getCurrentState(ctx, preparedKey, v, ignoreNotFound)
-
-	var origState *objState
-	var origStateIsCurrent bool
-	if cachedExistingObject != nil {
-		origState, err = s.getStateFromObject(cachedExistingObject)
-	} else {
-		origState, err = getCurrentState()
-		origStateIsCurrent = true
-	}
+	preparedKey, v, getCurrentState, origState, origStateIsCurrent, err := s.startConditionalWrite(ctx, key, destination, ignoreNotFound, cachedExistingObject)
 	if err != nil {
 		return err
 	}
