@@ -32,6 +32,7 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/apiserver/pkg/storage/value"
+	"k8s.io/apiserver/pkg/storage/value/encrypt/identity"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 )
@@ -82,7 +83,9 @@ func (b *Backend) newStore(codec runtime.Codec, newFunc, newListFunc func() runt
 		return nil, fmt.Errorf("resourcePrefix needs to start from /")
 	}
 	if transformer == nil {
-		transformer = identityTransformer{}
+		// As the etcd3 factory (storagebackend/factory/etcd3.go): no
+		// transformation, and stored data that looks encrypted is an error.
+		transformer = identity.NewEncryptCheckTransformer()
 	}
 	s := &store{
 		backend:        b,
@@ -97,15 +100,6 @@ func (b *Backend) newStore(codec runtime.Codec, newFunc, newListFunc func() runt
 		progress:       make(chan struct{}),
 	}
 	return s, nil
-}
-
-type identityTransformer struct{}
-
-func (identityTransformer) TransformFromStorage(_ context.Context, data []byte, _ value.Context) ([]byte, bool, error) {
-	return data, false, nil
-}
-func (identityTransformer) TransformToStorage(_ context.Context, data []byte, _ value.Context) ([]byte, error) {
-	return data, nil
 }
 
 // authenticatedData binds the transformed value to its key, like etcd3's
