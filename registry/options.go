@@ -69,7 +69,12 @@ func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runt
 	return generic.RESTOptions{
 		StorageConfig:           g.StorageConfig.ForResource(resource),
 		Decorator:               g.Decorator,
-		EnableGarbageCollection: false,
+		// kube-apiserver's default (--enable-garbage-collector): a delete
+		// with propagationPolicy Foreground or Orphan leaves the object with
+		// the foregroundDeletion or orphan finalizer. Like envtest, Ephemera
+		// runs no garbage collector, so such an object stays until a client
+		// removes the finalizer.
+		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Resource,
 	}, nil
