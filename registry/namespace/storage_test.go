@@ -182,7 +182,9 @@ func TestDeleteDryRunAndValidation(t *testing.T) {
 
 	// Admission's validation runs on the stored namespace; its refusal
 	// changes nothing.
-	refuse := func(context.Context, runtime.Object) error { return apierrors.NewForbidden(corev1.Resource("namespaces"), "a", errors.New("no")) }
+	refuse := func(context.Context, runtime.Object) error {
+		return apierrors.NewForbidden(corev1.Resource("namespaces"), "a", errors.New("no"))
+	}
 	if _, _, err := s.Namespace.Delete(ctx, "a", refuse, nil); !apierrors.IsForbidden(err) {
 		t.Errorf("deleteValidation error: %v", err)
 	}
