@@ -48,8 +48,8 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 
 	API("strategy/container image changes are dropped", func(f *F) {
 		f.CreatePod(podName)
-		out := f.AddEC(podName, EC("dbg")).OK()
-		out = f.PatchEC(podName, ctSMP, map[string]any{"spec": map[string]any{
+		f.AddEC(podName, EC("dbg")).OK()
+		out := f.PatchEC(podName, ctSMP, map[string]any{"spec": map[string]any{
 			"containers":          []any{map[string]any{"name": "app", "image": "other:2"}},
 			"ephemeralContainers": []any{EC("dbg2")},
 		}}).OK()
@@ -109,7 +109,7 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 			}
 		}
 		Expect(entry).NotTo(BeNil())
-		Expect(string(entry.FieldsV1.Raw)).To(Equal(`{"f:metadata":{"f:labels":{"f:new":{}}}}`))
+		Expect(entry.FieldsV1.GetRawString()).To(Equal(`{"f:metadata":{"f:labels":{"f:new":{}}}}`))
 	})
 
 	API("strategy/strategic merge with a null list removes ECs and is rejected", func(f *F) {
@@ -130,7 +130,7 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 			if m.Manager == "kubectl" {
 				Expect(m.APIVersion).To(Equal("v1"))
 				Expect(m.FieldsType).To(Equal("FieldsV1"))
-				Expect(string(m.FieldsV1.Raw)).To(Equal(`{"f:spec":{"f:ephemeralContainers":{".":{},"k:{\"name\":\"debugger-k6v6n\"}":{".":{},"f:command":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{},"f:securityContext":{".":{},"f:capabilities":{".":{},"f:add":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}}}}`))
+				Expect(m.FieldsV1.GetRawString()).To(Equal(`{"f:spec":{"f:ephemeralContainers":{".":{},"k:{\"name\":\"debugger-k6v6n\"}":{".":{},"f:command":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{},"f:securityContext":{".":{},"f:capabilities":{".":{},"f:add":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}}}}`))
 			}
 		}
 		Expect(got).To(Equal([]string{"ephemera-conformance/Update/", "kubectl/Update/ephemeralcontainers"}))

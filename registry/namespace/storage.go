@@ -168,12 +168,14 @@ func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.Va
 	if options.Preconditions.UID == nil {
 		options.Preconditions.UID = &ns.UID
 	} else if *options.Preconditions.UID != ns.UID {
-		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name,
-			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *options.Preconditions.UID, ns.UID))
+		//lint:ignore ST1005 REST.Delete's text, which clients see in the 409
+		err := fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *options.Preconditions.UID, ns.UID)
+		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name, err)
 	}
 	if rv := options.Preconditions.ResourceVersion; rv != nil && *rv != ns.ResourceVersion {
-		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name,
-			fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *rv, ns.ResourceVersion))
+		//lint:ignore ST1005 REST.Delete's text, which clients see in the 409
+		err := fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *rv, ns.ResourceVersion)
+		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name, err)
 	}
 
 	if ns.DeletionTimestamp.IsZero() {

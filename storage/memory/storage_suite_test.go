@@ -83,6 +83,7 @@ func checkStorageInvariants(b *Backend, codec runtime.Codec) storagetesting.KeyV
 		if obj.ResourceVersion != "" {
 			t.Errorf("stored object should have empty resource version")
 		}
+		//lint:ignore SA1019 etcd3's store_test.go checks the deprecated field too: it must never be stored
 		if obj.SelfLink != "" {
 			t.Errorf("stored output should have empty selfLink")
 		}

@@ -137,7 +137,9 @@ func TestMarkTerminatingFinalizers(t *testing.T) {
 		{"foreground", nil, metav1.DeleteOptions{PropagationPolicy: &foreground}, []string{"foregroundDeletion"}},
 		{"orphan", []string{"example.com/x"}, metav1.DeleteOptions{PropagationPolicy: &orphan}, []string{"example.com/x", "orphan"}},
 		{"foreground replaces orphan", []string{"orphan", "example.com/x"}, metav1.DeleteOptions{PropagationPolicy: &foreground}, []string{"example.com/x", "foregroundDeletion"}},
+		//lint:ignore SA1019 the deprecated field is still honoured, first
 		{"orphanDependents=true wins over propagationPolicy", nil, metav1.DeleteOptions{OrphanDependents: &yes, PropagationPolicy: &foreground}, []string{"orphan"}},
+		//lint:ignore SA1019 the deprecated field is still honoured, first
 		{"orphanDependents=false means foreground", nil, metav1.DeleteOptions{OrphanDependents: &no}, []string{"foregroundDeletion"}},
 	} {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a", Finalizers: tc.existing}}

@@ -240,9 +240,7 @@ var initContainerAnnotations = []string{
 
 func dropInitContainerAnnotations(annotations map[string]string) {
 	for _, k := range initContainerAnnotations {
-		if _, ok := annotations[k]; ok {
-			delete(annotations, k)
-		}
+		delete(annotations, k)
 	}
 }
 
