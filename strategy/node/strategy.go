@@ -121,6 +121,12 @@ func ToSelectableFields(node *corev1.Node) fields.Set {
 	})
 }
 
+// FieldLabelConversion accepts the field selectors
+// pkg/apis/core/v1/conversion.go registers for nodes: metadata.name and
+// spec.unschedulable (`kubectl get nodes --field-selector
+// spec.unschedulable=false`).
+var FieldLabelConversion = fieldlabel.Conversion("metadata.name", "spec.unschedulable")
+
 // GetAttrs and Match mirror GetAttrs and MatchNode
 // (pkg/registry/core/node/strategy.go): selectors see a node's labels and
 // ToSelectableFields.
