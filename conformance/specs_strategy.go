@@ -19,6 +19,7 @@ package conformance
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -250,7 +251,7 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 		Expect(p.DeletionGracePeriodSeconds).NotTo(BeNil())
 		p.DeletionGracePeriodSeconds = ptrInt64(*p.DeletionGracePeriodSeconds + 5)
 		p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "dbg", Image: testImage()}}}
-		f.PutEC(podName, p).ExpectInvalid(podName, Invalid("metadata.deletionGracePeriodSeconds", itoa(int(*p.DeletionGracePeriodSeconds)), "field is immutable"))
+		f.PutEC(podName, p).ExpectInvalid(podName, Invalid("metadata.deletionGracePeriodSeconds", strconv.FormatInt(*p.DeletionGracePeriodSeconds, 10), "field is immutable"))
 		// A nil value is restored from the stored pod instead.
 		p.DeletionGracePeriodSeconds = nil
 		Expect(ecNames(f.PutEC(podName, p).OK())).To(Equal([]string{"dbg"}))
