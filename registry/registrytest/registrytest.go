@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -37,12 +38,13 @@ import (
 var Typer runtime.ObjectTyper = scheme.Scheme
 
 // NewOptions returns storage options on a new in-memory backend, closed when
-// the test ends. Objects are stored as v1 JSON, as the server stores them.
+// the test ends. Objects are stored as JSON of their group's v1, as the
+// server stores them (core/v1, rbac.authorization.k8s.io/v1).
 func NewOptions(t testing.TB) *registry.RESTOptionsGetter {
 	t.Helper()
 	b := memory.NewBackend()
 	t.Cleanup(b.Close)
-	return registry.NewMemoryOptions(scheme.Codecs.LegacyCodec(corev1.SchemeGroupVersion), b.Decorator())
+	return registry.NewMemoryOptions(scheme.Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion), b.Decorator())
 }
 
 // Context returns the context a handler gives the storage for a request in

@@ -23,10 +23,8 @@ package clusterrole
 
 import (
 	"context"
-	"errors"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -67,57 +65,16 @@ type REST struct {
 	Resolver   authzrbac.Resolver
 }
 
-// Create refuses rules the user does not hold, unless the user is in
-// system:masters or may escalate roles.
+// Create refuses rules the user does not hold, and an aggregationRule
+// unless the user holds every permission, unless the user is in
+// system:masters or may escalate cluster roles (rbacregistry.RoleGuard).
 func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	if rbacregistry.EscalationAllowed(ctx) || rbacregistry.RoleEscalationAuthorized(ctx, r.Authorizer) {
-		return r.Store.Create(ctx, obj, createValidation, options)
-	}
-	role := obj.(*rbacv1.ClusterRole)
-	if err := r.check(ctx, role, nil); err != nil {
-		return nil, err
-	}
-	return r.Store.Create(ctx, obj, createValidation, options)
+	return rbacregistry.RoleGuard(r.Authorizer, r.Resolver).Create(ctx, r.Store, obj, createValidation, options)
 }
 
-// Update applies the same check to the updated object (not to updates that
-// only touch garbage-collection fields).
+// Update applies the same check to the updated object, the old one's
+// aggregationRule included (not to updates that only touch
+// garbage-collection fields).
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	if rbacregistry.EscalationAllowed(ctx) || rbacregistry.RoleEscalationAuthorized(ctx, r.Authorizer) {
-		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
-	}
-	checked := rest.WrapUpdatedObjectInfo(objInfo, func(ctx context.Context, obj, old runtime.Object) (runtime.Object, error) {
-		if rbacregistry.IsOnlyMutatingGCFields(obj, old) {
-			return obj, nil
-		}
-		if err := r.check(ctx, obj.(*rbacv1.ClusterRole), old.(*rbacv1.ClusterRole)); err != nil {
-			return nil, err
-		}
-		return obj, nil
-	})
-	return r.Store.Update(ctx, name, checked, createValidation, updateValidation, forceAllowCreate, options)
-}
-
-// fullAuthority is every permission: what an aggregationRule may gather.
-var fullAuthority = []rbacv1.PolicyRule{
-	{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}},
-	{Verbs: []string{"*"}, NonResourceURLs: []string{"*"}},
-}
-
-// check is upstream's policybased check: the rules must be held, and setting
-// or changing an aggregationRule needs every permission.
-func (r *REST) check(ctx context.Context, role, old *rbacv1.ClusterRole) error {
-	if err := authzrbac.ConfirmNoEscalation(ctx, r.Resolver, role.Rules); err != nil {
-		return apierrors.NewForbidden(rbacv1.Resource("clusterroles"), role.Name, err)
-	}
-	if hasAggregationRule(role) || (old != nil && hasAggregationRule(old)) {
-		if err := authzrbac.ConfirmNoEscalation(ctx, r.Resolver, fullAuthority); err != nil {
-			return apierrors.NewForbidden(rbacv1.Resource("clusterroles"), role.Name, errors.New("must have cluster-admin privileges to use the aggregationRule"))
-		}
-	}
-	return nil
-}
-
-func hasAggregationRule(role *rbacv1.ClusterRole) bool {
-	return role.AggregationRule != nil && len(role.AggregationRule.ClusterRoleSelectors) > 0
+	return rbacregistry.RoleGuard(r.Authorizer, r.Resolver).Update(ctx, r.Store, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }

@@ -26,7 +26,6 @@ import (
 	"fmt"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -77,44 +76,13 @@ type REST struct {
 }
 
 // Create refuses a binding to a cluster role whose permissions the user
-// neither may bind nor holds, unless the user is in system:masters.
+// neither may bind nor holds, unless the user is in system:masters
+// (rbacregistry.BindingGuard).
 func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	if rbacregistry.EscalationAllowed(ctx) {
-		return r.Store.Create(ctx, obj, createValidation, options)
-	}
-	if err := r.check(ctx, obj.(*rbacv1.ClusterRoleBinding)); err != nil {
-		return nil, err
-	}
-	return r.Store.Create(ctx, obj, createValidation, options)
+	return rbacregistry.BindingGuard(r.Authorizer, r.Resolver).Create(ctx, r.Store, obj, createValidation, options)
 }
 
 // Update applies the same check to the updated object.
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	if rbacregistry.EscalationAllowed(ctx) {
-		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
-	}
-	checked := rest.WrapUpdatedObjectInfo(objInfo, func(ctx context.Context, obj, old runtime.Object) (runtime.Object, error) {
-		if rbacregistry.IsOnlyMutatingGCFields(obj, old) {
-			return obj, nil
-		}
-		if err := r.check(ctx, obj.(*rbacv1.ClusterRoleBinding)); err != nil {
-			return nil, err
-		}
-		return obj, nil
-	})
-	return r.Store.Update(ctx, name, checked, createValidation, updateValidation, forceAllowCreate, options)
-}
-
-func (r *REST) check(ctx context.Context, b *rbacv1.ClusterRoleBinding) error {
-	if rbacregistry.BindingAuthorized(ctx, b.RoleRef, metav1.NamespaceNone, r.Authorizer) {
-		return nil
-	}
-	rules, err := r.Resolver.RoleReferenceRules(ctx, b.RoleRef, metav1.NamespaceNone)
-	if err != nil {
-		return err
-	}
-	if err := authzrbac.ConfirmNoEscalation(ctx, r.Resolver, rules); err != nil {
-		return apierrors.NewForbidden(rbacv1.Resource("clusterrolebindings"), b.Name, err)
-	}
-	return nil
+	return rbacregistry.BindingGuard(r.Authorizer, r.Resolver).Update(ctx, r.Store, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }

@@ -24,7 +24,6 @@ import (
 	"context"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -66,33 +65,12 @@ type REST struct {
 }
 
 // Create refuses rules the user does not hold, unless the user is in
-// system:masters or may escalate roles.
+// system:masters or may escalate roles (rbacregistry.RoleGuard).
 func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	if rbacregistry.EscalationAllowed(ctx) || rbacregistry.RoleEscalationAuthorized(ctx, r.Authorizer) {
-		return r.Store.Create(ctx, obj, createValidation, options)
-	}
-	role := obj.(*rbacv1.Role)
-	if err := authzrbac.ConfirmNoEscalation(ctx, r.Resolver, role.Rules); err != nil {
-		return nil, apierrors.NewForbidden(rbacv1.Resource("roles"), role.Name, err)
-	}
-	return r.Store.Create(ctx, obj, createValidation, options)
+	return rbacregistry.RoleGuard(r.Authorizer, r.Resolver).Create(ctx, r.Store, obj, createValidation, options)
 }
 
-// Update applies the same check to the updated object (not to updates that
-// only touch garbage-collection fields).
+// Update applies the same check to the updated object (not to updates that only touch garbage-collection fields).
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	if rbacregistry.EscalationAllowed(ctx) || rbacregistry.RoleEscalationAuthorized(ctx, r.Authorizer) {
-		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
-	}
-	checked := rest.WrapUpdatedObjectInfo(objInfo, func(ctx context.Context, obj, old runtime.Object) (runtime.Object, error) {
-		if rbacregistry.IsOnlyMutatingGCFields(obj, old) {
-			return obj, nil
-		}
-		role := obj.(*rbacv1.Role)
-		if err := authzrbac.ConfirmNoEscalation(ctx, r.Resolver, role.Rules); err != nil {
-			return nil, apierrors.NewForbidden(rbacv1.Resource("roles"), role.Name, err)
-		}
-		return obj, nil
-	})
-	return r.Store.Update(ctx, name, checked, createValidation, updateValidation, forceAllowCreate, options)
+	return rbacregistry.RoleGuard(r.Authorizer, r.Resolver).Update(ctx, r.Store, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }

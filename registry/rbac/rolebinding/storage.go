@@ -27,11 +27,9 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	rbacv1beta1 "k8s.io/api/rbac/v1beta1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
-	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -108,50 +106,13 @@ type REST struct {
 }
 
 // Create refuses a binding to a role whose permissions the user neither may
-// bind nor holds, unless the user is in system:masters.
+// bind nor holds, unless the user is in system:masters
+// (rbacregistry.BindingGuard).
 func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	if rbacregistry.EscalationAllowed(ctx) {
-		return r.Store.Create(ctx, obj, createValidation, options)
-	}
-	if err := r.check(ctx, obj.(*rbacv1.RoleBinding)); err != nil {
-		return nil, err
-	}
-	return r.Store.Create(ctx, obj, createValidation, options)
+	return rbacregistry.BindingGuard(r.Authorizer, r.Resolver).Create(ctx, r.Store, obj, createValidation, options)
 }
 
 // Update applies the same check to the updated object.
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	if rbacregistry.EscalationAllowed(ctx) {
-		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
-	}
-	checked := rest.WrapUpdatedObjectInfo(objInfo, func(ctx context.Context, obj, old runtime.Object) (runtime.Object, error) {
-		if rbacregistry.IsOnlyMutatingGCFields(obj, old) {
-			return obj, nil
-		}
-		if err := r.check(ctx, obj.(*rbacv1.RoleBinding)); err != nil {
-			return nil, err
-		}
-		return obj, nil
-	})
-	return r.Store.Update(ctx, name, checked, createValidation, updateValidation, forceAllowCreate, options)
-}
-
-// check: allowed to bind the role, or holding all its rules. The namespace is
-// the request's (the object's may still be empty).
-func (r *REST) check(ctx context.Context, b *rbacv1.RoleBinding) error {
-	namespace, ok := genericapirequest.NamespaceFrom(ctx)
-	if !ok {
-		return apierrors.NewBadRequest("namespace is required")
-	}
-	if rbacregistry.BindingAuthorized(ctx, b.RoleRef, namespace, r.Authorizer) {
-		return nil
-	}
-	rules, err := r.Resolver.RoleReferenceRules(ctx, b.RoleRef, namespace)
-	if err != nil {
-		return err
-	}
-	if err := authzrbac.ConfirmNoEscalation(ctx, r.Resolver, rules); err != nil {
-		return apierrors.NewForbidden(rbacv1.Resource("rolebindings"), b.Name, err)
-	}
-	return nil
+	return rbacregistry.BindingGuard(r.Authorizer, r.Resolver).Update(ctx, r.Store, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }
