@@ -49,6 +49,13 @@ func TestKubectlAgainstRealServer(t *testing.T) {
 	ephemeraKubeconfig := startEphemeraServe(t)
 	envtestKubeconfig := startEnvtest(t, assets)
 
+	compareSessions(t, kubectl, ephemeraKubeconfig, envtestKubeconfig, session)
+}
+
+// compareSessions runs the session with kubectl against both servers and
+// requires the same normalized output.
+func compareSessions(t *testing.T, kubectl, ephemeraKubeconfig, envtestKubeconfig string, session [][]string) {
+	t.Helper()
 	got := runSession(t, kubectl, ephemeraKubeconfig, session)
 	want := runSession(t, kubectl, envtestKubeconfig, session)
 	if got != want {
