@@ -69,6 +69,23 @@ func (g Guard) Update(ctx context.Context, store *genericregistry.Store, name st
 	return store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }
 
+// GuardedREST is the served storage of an RBAC resource: its store, with
+// Guard in front of Create and Update.
+type GuardedREST struct {
+	*genericregistry.Store
+	Guard Guard
+}
+
+// Create implements rest.Creater through the guard.
+func (r *GuardedREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	return r.Guard.Create(ctx, r.Store, obj, createValidation, options)
+}
+
+// Update implements rest.Updater through the guard.
+func (r *GuardedREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	return r.Guard.Update(ctx, r.Store, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
+}
+
 // RoleGuard guards roles and cluster roles: members of system:masters and
 // users who may "escalate" them pass; anyone else may only write rules they
 // already hold (where the role applies), and setting or changing a cluster

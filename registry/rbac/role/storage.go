@@ -14,24 +14,20 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package role is the REST storage of roles (k8s.io/kubernetes pkg/registry/
-// rbac/role/storage) behind upstream's escalation check (role/policybased):
-// a user who may not "escalate" roles can only create or update a role whose
-// rules they already hold in that namespace.
+// Package role is the storage of roles (k8s.io/kubernetes pkg/registry/
+// rbac/role/storage). It is served behind upstream's escalation check
+// (role/policybased, registry/rbac.RoleGuard): a user who may not
+// "escalate" roles can only create or update a role whose rules they already
+// hold in that namespace.
 package role
 
 import (
-	"context"
-
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
-	authzrbac "github.com/ephemera-dev/ephemera/authorization/rbac"
 	rbacregistry "github.com/ephemera-dev/ephemera/registry/rbac"
 	strategy "github.com/ephemera-dev/ephemera/strategy/rbac"
 )
@@ -55,22 +51,4 @@ func NewStore(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (
 		return nil, err
 	}
 	return store, nil
-}
-
-// REST is the served storage: the store with the escalation check.
-type REST struct {
-	*genericregistry.Store
-	Authorizer authorizer.UnconditionalAuthorizer
-	Resolver   authzrbac.Resolver
-}
-
-// Create refuses rules the user does not hold, unless the user is in
-// system:masters or may escalate roles (rbacregistry.RoleGuard).
-func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	return rbacregistry.RoleGuard(r.Authorizer, r.Resolver).Create(ctx, r.Store, obj, createValidation, options)
-}
-
-// Update applies the same check to the updated object (not to updates that only touch garbage-collection fields).
-func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	return rbacregistry.RoleGuard(r.Authorizer, r.Resolver).Update(ctx, r.Store, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }

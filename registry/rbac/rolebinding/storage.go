@@ -14,14 +14,15 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package rolebinding is the REST storage of role bindings (k8s.io/kubernetes
-// pkg/registry/rbac/rolebinding/storage) behind upstream's escalation check
-// (rolebinding/policybased): a user may bind a role only when allowed to
-// "bind" it or when already holding all its permissions in the namespace.
+// Package rolebinding is the storage of role bindings (k8s.io/kubernetes
+// pkg/registry/rbac/rolebinding/storage) and the table columns bindings
+// share. It is served behind upstream's escalation check
+// (rolebinding/policybased, registry/rbac.BindingGuard): a user may bind a
+// role only when allowed to "bind" it or when already holding all its
+// permissions in the namespace.
 package rolebinding
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -29,12 +30,9 @@ import (
 	rbacv1beta1 "k8s.io/api/rbac/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
-	authzrbac "github.com/ephemera-dev/ephemera/authorization/rbac"
 	rbacregistry "github.com/ephemera-dev/ephemera/registry/rbac"
 	"github.com/ephemera-dev/ephemera/registry/table"
 	strategy "github.com/ephemera-dev/ephemera/strategy/rbac"
@@ -96,23 +94,4 @@ func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) 
 		return nil, nil, fmt.Errorf("expected *v1.RoleBinding, got %T", obj)
 	}
 	return Cells(b.Name, b.RoleRef, b.CreationTimestamp, b.Subjects), nil, nil
-}
-
-// REST is the served storage: the store with the escalation check.
-type REST struct {
-	*genericregistry.Store
-	Authorizer authorizer.UnconditionalAuthorizer
-	Resolver   authzrbac.Resolver
-}
-
-// Create refuses a binding to a role whose permissions the user neither may
-// bind nor holds, unless the user is in system:masters
-// (rbacregistry.BindingGuard).
-func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	return rbacregistry.BindingGuard(r.Authorizer, r.Resolver).Create(ctx, r.Store, obj, createValidation, options)
-}
-
-// Update applies the same check to the updated object.
-func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	return rbacregistry.BindingGuard(r.Authorizer, r.Resolver).Update(ctx, r.Store, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 }
