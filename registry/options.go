@@ -67,9 +67,14 @@ func NewEtcdOptions(codec runtime.Codec, servers []string) *RESTOptionsGetter {
 // GetRESTOptions implements generic.RESTOptionsGetter.
 func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
 	return generic.RESTOptions{
-		StorageConfig:           g.StorageConfig.ForResource(resource),
-		Decorator:               g.Decorator,
-		EnableGarbageCollection: false,
+		StorageConfig: g.StorageConfig.ForResource(resource),
+		Decorator:     g.Decorator,
+		// kube-apiserver's default (--enable-garbage-collector): a delete
+		// with propagationPolicy Foreground or Orphan leaves the object with
+		// the foregroundDeletion or orphan finalizer. Like envtest, Ephemera
+		// runs no garbage collector, so such an object stays until a client
+		// removes the finalizer.
+		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Resource,
 	}, nil

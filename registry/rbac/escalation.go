@@ -19,8 +19,10 @@ limitations under the License.
 // (escalation_check.go, helpers.go) and the Policy the checks resolve rules
 // from, read straight from storage (pkg/registry/rbac/rest/storage_rbac.go
 // builds its rule resolver on the registries, not on the authorizer's
-// informers). The resources themselves are in the subpackages role,
-// clusterrole, rolebinding and clusterrolebinding.
+// informers), and GuardedREST, the served storage of each: its store with
+// the policybased check (RoleGuard, BindingGuard) in front. The stores
+// themselves are in the subpackages role, clusterrole, rolebinding and
+// clusterrolebinding.
 package rbac
 
 import (
