@@ -107,4 +107,3 @@ func TestTransformedValuesAreNotKept(t *testing.T) {
 		t.Fatal("a store with a transformer keeps decoded values")
 	}
 }
-
