@@ -40,6 +40,7 @@ import (
 	"sync"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -206,7 +207,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion)
+	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
@@ -216,6 +217,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	config.RESTOptionsGetter = optsGetter
 
 	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection)
+	if err != nil {
+		return nil, err
+	}
+	admissionRegistration, err := newAdmissionRegistrationStorage(optsGetter, config.Authorization.Authorizer, config.LoopbackClientConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +257,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo("", Scheme, runtime.NewParameterCodec(Scheme), Codecs)
 	apiGroupInfo.VersionedResourcesStorageMap["v1"] = storage
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
+		return nil, err
+	}
+	if err := installAdmissionRegistration(generic, admissionRegistration); err != nil {
 		return nil, err
 	}
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
