@@ -119,6 +119,10 @@ type Server struct {
 	caPEM   []byte
 	token   string
 	backend *memory.Backend
+	// admission is the admission chain; Run assembles it (admissionchain.go).
+	admission *admissionChain
+	openAPIV2 *openapicommon.Config
+	openAPIV3 *openapicommon.OpenAPIV3Config
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
@@ -173,6 +177,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
 	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
+	// OpenAPI is installed by installOpenAPI (openapi_cache.go), shared
+	// between the servers of a process.
+	config.SkipOpenAPIInstallation = true
+	s.openAPIV2, s.openAPIV3 = config.OpenAPIConfig, config.OpenAPIV3Config
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
 	// On shutdown, end open watches (each watch handler is told the server is
 	// going away and closes its stream) instead of letting the HTTP server's
@@ -224,7 +232,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	config.AdmissionControl, err = admission.NewChain(
+	own, err := admission.NewPlugins(
 		func(ctx context.Context, name string) (*corev1.Namespace, error) {
 			obj, err := namespaces.Namespace.Get(ctx, name, &metav1.GetOptions{})
 			if err != nil {
@@ -247,8 +255,13 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.admission, err = newAdmissionChain(own, namespaces.Namespace, admissionRegistration, config)
+	if err != nil {
+		return nil, err
+	}
+	config.AdmissionControl = s.admission
 
-	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
+	generic, err := config.Complete(s.admission.informers).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +275,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := installAdmissionRegistration(generic, admissionRegistration); err != nil {
 		return nil, err
 	}
+	generic.AddPostStartHookOrDie("start-apiserver-admission-initializer", s.admission.postStartHook)
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
 		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
 		if err != nil {
@@ -321,6 +335,11 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.backend != nil {
 		defer s.backend.Close()
 	}
+	defer s.admission.shutdown()
+	if err := s.admission.start(ctx, s.generic); err != nil {
+		return err
+	}
+	installOpenAPI(s.generic, s.openAPIV2, s.openAPIV3)
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
