@@ -20,17 +20,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 
 	admissionext "github.com/ephemera-dev/ephemera/admission"
 )
@@ -125,6 +129,45 @@ func (a *admissionChain) shutdown() {
 func (a *admissionChain) postStartHook(ctx genericapiserver.PostStartHookContext) error {
 	if c := a.chain.Load(); c != nil {
 		return c.PostStartHook(ctx)
+	}
+	return nil
+}
+
+// waitForConfigurations waits until the plugins' informers hold the given
+// webhook configurations at (at least) their resourceVersions. The informers
+// read the storage directly, so that is a matter of microseconds.
+func (a *admissionChain) waitForConfigurations(ctx context.Context, objs []metav1.Object) error {
+	arInformers := a.informers.Admissionregistration().V1()
+	interval := 100 * time.Microsecond
+	for _, obj := range objs {
+		var store cache.Store
+		switch obj.(type) {
+		case *admissionregistrationv1.MutatingWebhookConfiguration:
+			store = arInformers.MutatingWebhookConfigurations().Informer().GetStore()
+		case *admissionregistrationv1.ValidatingWebhookConfiguration:
+			store = arInformers.ValidatingWebhookConfigurations().Informer().GetStore()
+		default:
+			return fmt.Errorf("cannot wait for %T", obj)
+		}
+		want, err := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
+		if err != nil {
+			return err
+		}
+		for {
+			if item, ok, _ := store.GetByKey(obj.GetName()); ok {
+				if rv, err := strconv.ParseUint(item.(metav1.Object).GetResourceVersion(), 10, 64); err == nil && rv >= want {
+					break
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("webhook configuration %s did not take effect: %w", obj.GetName(), ctx.Err())
+			case <-time.After(interval):
+			}
+			if interval < 10*time.Millisecond {
+				interval *= 2
+			}
+		}
 	}
 	return nil
 }

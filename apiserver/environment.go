@@ -63,6 +63,10 @@ type Environment struct {
 	// (envtest.Environment.KubeConfig).
 	KubeConfig []byte
 
+	// WebhookInstallOptions installs webhook configurations and prepares a
+	// local webhook server's certificate (envtest.Environment.WebhookInstallOptions).
+	WebhookInstallOptions WebhookInstallOptions
+
 	// ControlPlaneStartTimeout bounds Start; default 20s.
 	ControlPlaneStartTimeout time.Duration
 	// ControlPlaneStopTimeout bounds Stop; default 20s.
@@ -131,6 +135,14 @@ func (e *Environment) Start() (*rest.Config, error) {
 		<-done
 		return nil, err
 	}
+	if err := e.installWebhooks(s); err != nil {
+		if k != nil {
+			k.Stop()
+		}
+		cancel()
+		<-done
+		return nil, err
+	}
 	e.server, e.kubelet, e.cancel, e.done = s, k, cancel, done
 	e.Config = s.RESTConfig()
 	e.KubeConfig = kubeconfig
@@ -140,8 +152,9 @@ func (e *Environment) Start() (*rest.Config, error) {
 // Stop stops the simulations, then the server, and waits until it has shut
 // down. Stopping an Environment that was never started is a no-op.
 func (e *Environment) Stop() error {
+	cleanupErr := e.WebhookInstallOptions.Cleanup()
 	if e.server == nil {
-		return nil
+		return cleanupErr
 	}
 	// The kubelet goes first, so that none of its requests (an open watch)
 	// is in flight when the server shuts down.
@@ -156,7 +169,7 @@ func (e *Environment) Stop() error {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("server stopped with error: %w", err)
 		}
-		return nil
+		return cleanupErr
 	case <-time.After(timeout):
 		return fmt.Errorf("server did not stop within %s", timeout)
 	}
