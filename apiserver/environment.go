@@ -76,6 +76,8 @@ type Environment struct {
 	kubelet *kubelet.Kubelet
 	cancel  context.CancelFunc
 	done    <-chan error
+	// stopControllers stops cluster mode's controllers (controllers.go).
+	stopControllers func()
 }
 
 // ClusterOptions configure cluster mode.
@@ -117,6 +119,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 		cancel()
 		return nil, err
 	}
+	var stopControllers func()
 	if k != nil {
 		// Like a kubelet starting on a node: a client of the API, with its
 		// own user agent; Run returns once the node is registered.
@@ -125,10 +128,17 @@ func (e *Environment) Start() (*rest.Config, error) {
 			<-done
 			return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
 		}
+		if stopControllers, err = startClusterControllers(s.RESTConfig()); err != nil {
+			k.Stop()
+			cancel()
+			<-done
+			return nil, fmt.Errorf("starting the controllers: %w", err)
+		}
 	}
 	kubeconfig, err := s.Kubeconfig()
 	if err != nil {
 		if k != nil {
+			stopControllers()
 			k.Stop()
 		}
 		cancel()
@@ -137,13 +147,14 @@ func (e *Environment) Start() (*rest.Config, error) {
 	}
 	if err := e.installWebhooks(s); err != nil {
 		if k != nil {
+			stopControllers()
 			k.Stop()
 		}
 		cancel()
 		<-done
 		return nil, err
 	}
-	e.server, e.kubelet, e.cancel, e.done = s, k, cancel, done
+	e.server, e.kubelet, e.cancel, e.done, e.stopControllers = s, k, cancel, done, stopControllers
 	e.Config = s.RESTConfig()
 	e.KubeConfig = kubeconfig
 	return rest.CopyConfig(e.Config), nil
@@ -156,13 +167,16 @@ func (e *Environment) Stop() error {
 	if e.server == nil {
 		return cleanupErr
 	}
-	// The kubelet goes first, so that none of its requests (an open watch)
-	// is in flight when the server shuts down.
+	// The controllers and the kubelet go first, so that none of their
+	// requests (an open watch) is in flight when the server shuts down.
+	if e.stopControllers != nil {
+		e.stopControllers()
+	}
 	if e.kubelet != nil {
 		e.kubelet.Stop()
 	}
 	e.cancel()
-	defer func() { e.server, e.kubelet, e.cancel, e.done = nil, nil, nil, nil }()
+	defer func() { e.server, e.kubelet, e.cancel, e.done, e.stopControllers = nil, nil, nil, nil, nil }()
 	timeout := timeoutOr(e.ControlPlaneStopTimeout)
 	select {
 	case err := <-e.done:

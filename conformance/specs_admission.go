@@ -492,3 +492,38 @@ var _ = Describe("admission configuration objects", func() {
 		Expect(got.Generation).To(BeEquivalentTo(1))
 	})
 })
+
+// kube-controller-manager's validatingadmissionpolicy-status controller
+// type-checks policies; only clusters run it (envtest does not), so this is
+// in the kubelet tier, which runs where the rest of a cluster does.
+var _ = Describe("admission policy status", func() {
+	Kubelet("admission/a policy's type checking is written to its status", func(f *F) {
+		c := f.Client.AdmissionregistrationV1().ValidatingAdmissionPolicies()
+		typeChecked := func(name string, rules []arv1.NamedRuleWithOperations) *arv1.TypeChecking {
+			GinkgoHelper()
+			p := &arv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: arv1.ValidatingAdmissionPolicySpec{
+				MatchConstraints: &arv1.MatchResources{ResourceRules: rules},
+				Validations:      []arv1.Validation{{Expression: "true"}, {Expression: `object.spec.ephemeralContainers.all(c, c.privileged)`}},
+			}}
+			_, err := c.Create(f.Ctx, p, metav1.CreateOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			f.deferDelete(func(ctx context.Context) error { return c.Delete(ctx, name, metav1.DeleteOptions{}) })
+			var got *arv1.ValidatingAdmissionPolicy
+			Eventually(func() int64 {
+				got, err = c.Get(f.Ctx, name, metav1.GetOptions{})
+				Expect(err).NotTo(HaveOccurred())
+				return got.Status.ObservedGeneration
+			}).WithTimeout(60 * time.Second).Should(BeEquivalentTo(1))
+			Expect(got.Status.TypeChecking).NotTo(BeNil())
+			return got.Status.TypeChecking
+		}
+		// The types to check come from the rules' resources through the
+		// REST mapper, which knows no subresources: a policy only on
+		// pods/ephemeralcontainers is not type-checked at all.
+		Expect(typeChecked(f.NS+"-ec", ecRules(arv1.Update)).ExpressionWarnings).To(BeEmpty())
+		tc := typeChecked(f.NS+"-pods", []arv1.NamedRuleWithOperations{{RuleWithOperations: rule([]string{"pods", "pods/ephemeralcontainers"}, arv1.Update)}})
+		Expect(tc.ExpressionWarnings).To(HaveLen(1))
+		Expect(tc.ExpressionWarnings[0].FieldRef).To(Equal("spec.validations[1].expression"))
+		Expect(tc.ExpressionWarnings[0].Warning).To(ContainSubstring("undefined field 'privileged'"))
+	})
+})
