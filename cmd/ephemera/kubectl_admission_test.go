@@ -79,14 +79,20 @@ func TestKubectlDebugBlockedByAdmission(t *testing.T) {
 			}
 			fmt.Fprintf(&out, "$ kubectl %s\n%s[exit %d]\n", strings.Join(args, " "), normalize(string(b)), code)
 		}
+		step("api-resources", "--api-group=admissionregistration.k8s.io", "-o", "wide")
+		step("explain", "validatingadmissionpolicy.spec.validations.messageExpression")
 		step("apply", "-f", "web.yaml")
 		step("apply", "-f", "webhook.yaml")
+		step("get", "validatingwebhookconfigurations")
+		step("get", "validatingwebhookconfiguration", "no-debugging", "-o", "yaml")
 		waitUntilRefused(t, kubeconfig, "no debug containers")
 		step("debug", "web", "--image=busybox:1.36", "-c", "dbg", "--attach=false")
 		step("delete", "validatingwebhookconfiguration", "no-debugging")
 		step("apply", "-f", "policy.yaml")
 		waitUntilRefused(t, kubeconfig, "ValidatingAdmissionPolicy 'no-privileged-debugging'")
 		waitUntilAllowed(t, kubeconfig) // the webhook's deletion too
+		step("get", "validatingadmissionpolicies,validatingadmissionpolicybindings")
+		step("get", "validatingadmissionpolicy", "no-privileged-debugging", "-o", "yaml")
 		step("debug", "web", "--image=busybox:1.36", "-c", "root", "--profile=sysadmin", "--attach=false")
 		step("debug", "web", "--image=busybox:1.36", "-c", "dbg", "--attach=false")
 		step("get", "pod", "web", "-o", "jsonpath={range .spec.ephemeralContainers[*]}{.name}{\"\\n\"}{end}")
