@@ -94,6 +94,25 @@ var _ = Describe("admission webhooks", func() {
 		Expect(h.Reviews()).To(HaveLen(1), "only the pod's creation")
 	})
 
+	API("admission/a webhook on pods/* sees every operation on a pod", func(f *F) {
+		f.skipWithoutLoopbackWebhooks()
+		h := f.NewHook("every", allow)
+		f.CreateValidatingWebhooks(f.ValidatingHook("every.conformance.ephemera.dev", h, "pods/*"))
+		f.CreatePod(podName)
+		f.Do(Req{Method: http.MethodPatch, Path: f.podPath(podName), ContentType: ctMerge, Body: `{"metadata":{"labels":{"debugged":"yes"}}}`}).OK()
+		f.Do(Req{Method: http.MethodPatch, Path: f.podPath(podName) + "/status", ContentType: ctMerge,
+			Body: `{"status":{"conditions":[{"type":"conformance.ephemera.dev/Debugged","status":"True"}]}}`}).OK()
+		f.AddEC(podName, EC("dbg")).OK()
+		// CONNECT is admitted before the server looks for the pod's node.
+		f.Do(Req{Method: http.MethodPost, Path: f.podPath(podName) + "/exec?command=true&stdout=true"})
+		// Not DELETE: a pod's deletion is admitted once for the graceful
+		// update and once for the removal, and kube-apiserver admits it a
+		// third time when its watch cache has not caught up with the update
+		// yet (the etcd3 store re-validates after a stale read), which
+		// depends on timing.
+		f.RecordReviews("pods/* webhook", h)
+	})
+
 	API("admission/a webhook denies with a status message", func(f *F) {
 		f.skipWithoutLoopbackWebhooks()
 		h := f.NewHook("deny", func(map[string]any) Answer {
