@@ -173,6 +173,31 @@ var _ = Describe("admission webhooks", func() {
 		f.RecordReviews("mutating webhook", h)
 	})
 
+	API("admission/a mutating webhook with reinvocationPolicy IfNeeded is called again", func(f *F) {
+		f.skipWithoutLoopbackWebhooks()
+		label := func(key string) func(map[string]any) Answer {
+			return func(req map[string]any) Answer {
+				obj, _ := req["object"].(map[string]any)
+				meta, _ := obj["metadata"].(map[string]any)
+				if labels, _ := meta["labels"].(map[string]any); labels[key] != nil {
+					return Answer{}
+				}
+				return Answer{Patch: []map[string]any{{"op": "add", "path": "/metadata/labels/" + key, "value": "yes"}}}
+			}
+		}
+		first, second := f.NewHook("first", label("first")), f.NewHook("second", label("second"))
+		a := f.MutatingHook("first.conformance.ephemera.dev", first, "pods")
+		a.ReinvocationPolicy = ptr.To(arv1.IfNeededReinvocationPolicy)
+		f.CreateMutatingWebhooks(a, f.MutatingHook("second.conformance.ephemera.dev", second, "pods"))
+		p := f.CreatePod(podName)
+		Expect(p.Labels).To(HaveKeyWithValue("first", "yes"))
+		Expect(p.Labels).To(HaveKeyWithValue("second", "yes"))
+		// The second webhook changed the object after the first ran.
+		f.RecordReviews("first webhook", first)
+		Expect(first.Reviews()).To(HaveLen(2))
+		f.RecordReviews("second webhook", second)
+	})
+
 	API("admission/a mutating webhook's change is validated again", func(f *F) {
 		f.skipWithoutLoopbackWebhooks()
 		h := f.NewHook("mutate", func(map[string]any) Answer {
