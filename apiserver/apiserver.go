@@ -42,15 +42,12 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
-	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -117,12 +114,14 @@ type Server struct {
 	generic *genericapiserver.GenericAPIServer
 	url     string
 	caPEM   []byte
-	token   string
+	token   string // the loopback client's
 	backend *memory.Backend
 	// admission is the admission chain; Run assembles it (admissionchain.go).
 	admission *admissionChain
-	openAPIV2 *openapicommon.Config
-	openAPIV3 *openapicommon.OpenAPIV3Config
+	// clientCA signs user certificates; adminCert and adminKey are the
+	// admin's (see access.go).
+	clientCA            *clientCA
+	adminCert, adminKey []byte
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
@@ -173,14 +172,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 
 	config := genericapiserver.NewConfig(Codecs)
 	config.EffectiveVersion = effectiveVersion()
-	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
-	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
-	// OpenAPI is installed by installOpenAPI (openapi_cache.go), shared
-	// between the servers of a process.
-	config.SkipOpenAPIInstallation = true
-	s.openAPIV2, s.openAPIV3 = config.OpenAPIConfig, config.OpenAPIV3Config
+	config.SkipOpenAPIInstallation = true // installLazyOpenAPI serves them
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
 	// On shutdown, end open watches (each watch handler is told the server is
 	// going away and closes its stream) instead of letting the HTTP server's
@@ -198,15 +194,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		Cert:         cert,
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
-	config.LoopbackClientConfig = s.RESTConfig()
-	config.Authentication.Authenticator = bearertoken.New(authenticator.TokenFunc(
-		func(_ context.Context, t string) (*authenticator.Response, bool, error) {
-			if t != token {
-				return nil, false, nil
-			}
-			return &authenticator.Response{User: adminUser}, true, nil
-		}))
-	config.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+	config.LoopbackClientConfig = s.loopbackConfig()
 	// kube-apiserver's long-running requests (pkg/controlplane/apiserver/
 	// config.go, BuildGenericConfig): no request timeout for streams.
 	config.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
@@ -215,7 +203,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion)
+	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
@@ -223,6 +211,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		optsGetter = registry.NewMemoryOptions(storageCodec, s.backend.Decorator())
 	}
 	config.RESTOptionsGetter = optsGetter
+	acc, err := s.configureAccess(config, optsGetter)
+	if err != nil {
+		return nil, err
+	}
 
 	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection)
 	if err != nil {
@@ -272,10 +264,14 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
 		return nil, err
 	}
+	if err := acc.install(generic, config); err != nil {
+		return nil, err
+	}
 	if err := installAdmissionRegistration(generic, admissionRegistration); err != nil {
 		return nil, err
 	}
 	generic.AddPostStartHookOrDie("start-apiserver-admission-initializer", s.admission.postStartHook)
+	installLazyOpenAPI(generic, config)
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
 		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
 		if err != nil {
@@ -339,7 +335,6 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.admission.start(ctx, s.generic); err != nil {
 		return err
 	}
-	installOpenAPI(s.generic, s.openAPIV2, s.openAPIV3)
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
@@ -349,21 +344,25 @@ func (s *Server) URL() string { return s.url }
 // CAData is the PEM-encoded CA that signed the serving certificate.
 func (s *Server) CAData() []byte { return s.caPEM }
 
-// RESTConfig returns a config for the server's admin user.
+// RESTConfig returns a config for the server's admin user (AdminUser, a
+// client certificate, as envtest's admin).
 func (s *Server) RESTConfig() *restclient.Config {
 	return &restclient.Config{
 		Host:            s.url,
-		BearerToken:     s.token,
-		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM, CertData: s.adminCert, KeyData: s.adminKey},
 		QPS:             -1, // no client-side rate limit against a test server
 	}
 }
 
-// adminUser is the identity behind the admin token: a cluster admin through
-// system:masters, as envtest's admin user is.
-var adminUser = &user.DefaultInfo{
-	Name:   "ephemera-admin",
-	Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
+// loopbackConfig is the server's own client (post-start hooks, the simulated
+// kubelet): the privileged loopback token of system:apiserver.
+func (s *Server) loopbackConfig() *restclient.Config {
+	return &restclient.Config{
+		Host:            s.url,
+		BearerToken:     s.token,
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		QPS:             -1,
+	}
 }
 
 func randomToken() (string, error) {

@@ -25,6 +25,9 @@ cd "$(dirname "$0")/.."
 pkgs=(
   k8s.io/api/core/v1
   k8s.io/api/admissionregistration/v1
+  k8s.io/api/rbac/v1
+  k8s.io/api/authorization/v1
+  k8s.io/api/authentication/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/util/intstr
