@@ -99,6 +99,7 @@ type Extensions struct {
 type Chain struct {
 	admission.Interface
 	restMapper *restmapper.DeferredDiscoveryRESTMapper
+	webhooks   []*lazyWebhook
 }
 
 // PostStartHook is kube-apiserver's "start-apiserver-admission-initializer"
@@ -134,9 +135,40 @@ func Assemble(own map[string]admission.Interface, ext Extensions) (*Chain, error
 		plugins.Register(name, func(io.Reader) (admission.Interface, error) { return p, nil })
 	}
 	mutatingpolicy.Register(plugins)
-	mutatingwebhook.Register(plugins)
 	validatingpolicy.Register(plugins)
-	validatingwebhook.Register(plugins)
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(cacheddiscovery.NewMemCacheClient(client.Discovery()))
+	initializers := admission.PluginInitializers{
+		initializer.NewAPIServerIDInitializer(ext.APIServerID),
+		initializer.New(client, dynamicClient, ext.Informers, ext.Authorizer, utilfeature.DefaultFeatureGate, ext.EffectiveVersion, ext.Stop, mapper),
+		webhookinit.NewPluginInitializer(
+			webhookutil.NewDefaultAuthenticationInfoResolverWrapper(nil, nil, ext.Loopback, tracing.NewNoopTracerProvider()),
+			loopbackServiceResolver{host: host, services: noServices}),
+		excludedResourcesInitializer{},
+	}
+	// The webhook plugins are initialized as NewFromPlugins would, when
+	// first needed (lazywebhook.go).
+	initialized := func(p admission.Interface, err error) (admission.Interface, error) {
+		if err != nil {
+			return nil, err
+		}
+		initializers.Initialize(p)
+		return p, admission.ValidateInitialization(p)
+	}
+	mutating, err := newLazyWebhook(func() (admission.Interface, error) {
+		return initialized(mutatingwebhook.NewMutatingWebhook(nil))
+	}, ext.Informers.Admissionregistration().V1().MutatingWebhookConfigurations().Informer())
+	if err != nil {
+		return nil, err
+	}
+	validating, err := newLazyWebhook(func() (admission.Interface, error) {
+		return initialized(validatingwebhook.NewValidatingAdmissionWebhook(nil))
+	}, ext.Informers.Admissionregistration().V1().ValidatingWebhookConfigurations().Informer())
+	if err != nil {
+		return nil, err
+	}
+	plugins.Register(mutatingwebhook.PluginName, func(io.Reader) (admission.Interface, error) { return lazyMutatingWebhook{mutating}, nil })
+	plugins.Register(validatingwebhook.PluginName, func(io.Reader) (admission.Interface, error) { return lazyValidatingWebhook{validating}, nil })
+
 	registered := map[string]bool{}
 	for _, name := range plugins.Registered() {
 		registered[name] = true
@@ -147,21 +179,22 @@ func Assemble(own map[string]admission.Interface, ext Extensions) (*Chain, error
 			names = append(names, name)
 		}
 	}
-
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(cacheddiscovery.NewMemCacheClient(client.Discovery()))
-	initializers := admission.PluginInitializers{
-		initializer.NewAPIServerIDInitializer(ext.APIServerID),
-		initializer.New(client, dynamicClient, ext.Informers, ext.Authorizer, utilfeature.DefaultFeatureGate, ext.EffectiveVersion, ext.Stop, mapper),
-		webhookinit.NewPluginInitializer(
-			webhookutil.NewDefaultAuthenticationInfoResolverWrapper(nil, nil, ext.Loopback, tracing.NewNoopTracerProvider()),
-			loopbackServiceResolver{host: host, services: noServices}),
-		excludedResourcesInitializer{},
-	}
 	chain, err := plugins.NewFromPlugins(names, noConfig{}, initializers, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Chain{Interface: chain, restMapper: mapper}, nil
+	return &Chain{Interface: chain, restMapper: mapper, webhooks: []*lazyWebhook{mutating, validating}}, nil
+}
+
+// WaitForWebhooks returns once the webhook plugins that have
+// configurations are built and ready.
+func (c *Chain) WaitForWebhooks() error {
+	for _, w := range c.webhooks {
+		if _, err := w.get(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // noConfig gives every plugin its default configuration (no

@@ -134,8 +134,9 @@ func (a *admissionChain) postStartHook(ctx genericapiserver.PostStartHookContext
 }
 
 // waitForConfigurations waits until the plugins' informers hold the given
-// webhook configurations at (at least) their resourceVersions. The informers
-// read the storage directly, so that is a matter of microseconds.
+// webhook configurations at (at least) their resourceVersions, and the
+// webhook plugins are ready for them. The informers read the storage
+// directly, so that is a matter of microseconds.
 func (a *admissionChain) waitForConfigurations(ctx context.Context, objs []metav1.Object) error {
 	arInformers := a.informers.Admissionregistration().V1()
 	interval := 100 * time.Microsecond
@@ -168,6 +169,9 @@ func (a *admissionChain) waitForConfigurations(ctx context.Context, objs []metav
 				interval *= 2
 			}
 		}
+	}
+	if c := a.chain.Load(); c != nil {
+		return c.WaitForWebhooks()
 	}
 	return nil
 }
