@@ -27,6 +27,7 @@ import (
 
 	arv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -491,6 +492,43 @@ var _ = Describe("admission configuration objects", func() {
 		_, err := f.Client.AdmissionregistrationV1().MutatingAdmissionPolicies().Create(f.Ctx, p, metav1.CreateOptions{})
 		f.Record("create invalid mutatingadmissionpolicy", nil, err)
 		Expect(err).To(HaveOccurred())
+	})
+
+	API("admission/a policy's params must be readable by its author", func(f *F) {
+		// The author may write policies and bindings but not read service
+		// accounts, the policy's params (pkg/registry/admissionregistration/
+		// validatingadmissionpolicy{,binding}/authz.go).
+		f.GrantClusterRole("policy-author", []rbacv1.PolicyRule{{APIGroups: []string{arv1.GroupName}, Verbs: []string{"create"},
+			Resources: []string{"validatingadmissionpolicies", "validatingadmissionpolicybindings"}}},
+			rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "policy-author"})
+		author := f.As("policy-author")
+		p := map[string]any{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+			"metadata": map[string]any{"name": f.ClusterName("params")},
+			"spec": map[string]any{"paramKind": map[string]any{"apiVersion": "v1", "kind": "ServiceAccount"},
+				"matchConstraints": map[string]any{"resourceRules": []any{map[string]any{"operations": []any{"UPDATE"}, "apiGroups": []any{""},
+					"apiVersions": []any{"v1"}, "resources": []any{"pods/ephemeralcontainers"}}}},
+				"validations": []any{map[string]any{"expression": "true"}}}}
+		// The refusal names the user with its credential ID, a hash of the
+		// certificate issued for this run: observed normalized.
+		r := author.Do(Req{Method: http.MethodPost, Path: "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies", ContentType: ctJSON, Body: p, NoRecord: true})
+		Expect(r.Code).To(Equal(http.StatusUnprocessableEntity), "body: %s", r.Body)
+		f.Note("policy by the author", x509FingerprintRE.ReplaceAllString(r.Status.Message, "X509SHA256=<fingerprint>"))
+		Expect(r.Status.Message).To(MatchRegexp(`^ValidatingAdmissionPolicy.admissionregistration.k8s.io "` + f.NS + `-params" is invalid: spec.paramKind: Forbidden: ` +
+			`user &\{policy-author  \[system:authenticated\] map\[authentication.kubernetes.io/credential-id:\[X509SHA256=[0-9a-f]{64}\]\]\} ` +
+			`must have "get" permission on all objects of the referenced paramKind \(kind=ServiceAccount, apiVersion=v1\)$`))
+		// The admin (system:masters) is not checked.
+		f.Do(Req{Method: http.MethodPost, Path: "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies", ContentType: ctJSON, Body: p})
+		f.deferDelete(func(ctx context.Context) error {
+			return f.Client.AdmissionregistrationV1().ValidatingAdmissionPolicies().Delete(ctx, f.ClusterName("params"), metav1.DeleteOptions{})
+		})
+		b := map[string]any{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+			"metadata": map[string]any{"name": f.ClusterName("params")},
+			"spec": map[string]any{"policyName": f.ClusterName("params"), "validationActions": []any{"Deny"},
+				"paramRef": map[string]any{"name": "debug-policy", "namespace": f.NS, "parameterNotFoundAction": "Deny"}}}
+		r = author.Do(Req{Method: http.MethodPost, Path: "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings", ContentType: ctJSON, Body: b, NoRecord: true})
+		Expect(r.Code).To(Equal(http.StatusUnprocessableEntity), "body: %s", r.Body)
+		f.Note("binding by the author", x509FingerprintRE.ReplaceAllString(r.Status.Message, "X509SHA256=<fingerprint>"))
+		Expect(r.Status.Message).To(HaveSuffix(`does not have "get" permission on the object referenced by paramRef`))
 	})
 
 	API("admission/the defaults of webhook configurations and policies", func(f *F) {
