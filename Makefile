@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
 
-.PHONY: run build test unit conformance conformance-all differential bench lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit conformance conformance-all differential differential-audit bench bench-parallel lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -47,10 +47,21 @@ conformance-all: reference
 	$(MAKE) conformance TARGET=ephemera-kubelet
 	$(MAKE) conformance TARGET=envtest
 	$(MAKE) differential
+	$(MAKE) differential-audit
 
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
 differential: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential
+
+## differential-audit: the API tier on Ephemera and envtest under two audit
+## policies (Metadata, RequestResponse); the audit events of every scenario
+## must be equal once normalized (conformance/audit.go).
+differential-audit: reference
+	for level in metadata requestresponse; do \
+	  KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -ginkgo.label-filter=api \
+	    -differential=ephemera,envtest -audit-policy=$(CURDIR)/conformance/testdata/audit-$$level.yaml \
+	    -report-dir=$(CURDIR)/_output/conformance/audit-$$level || exit 1; \
+	done
 
 ## kind-image: build the offline kind node image and test images (cached; ~1 min warm, ~8 min cold).
 kind-image:
@@ -67,6 +78,14 @@ kind-e2e:
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
 bench: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
+
+## bench-parallel: 100 tests in one package, each with its own server under
+## t.Parallel(): Ephemera at -parallel 2 (the default here) and 100, envtest at
+## -parallel 2; prints wall time and peak RSS of the process tree.
+bench-parallel: reference
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 100 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=envtest KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -tags parallelbench -count=1 -v -timeout 30m -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
 
 ## lint: go vet and gofmt.
 lint:

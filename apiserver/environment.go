@@ -23,11 +23,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-logr/logr"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 
 	"github.com/ephemera-dev/ephemera/kubelet"
 	"github.com/ephemera-dev/ephemera/registry/pod"
+	"github.com/ephemera-dev/ephemera/requestlog"
 )
 
 // Environment runs an Ephemera API server in-process, shaped like
@@ -72,10 +74,24 @@ type Environment struct {
 	// ControlPlaneStopTimeout bounds Stop; default 20s.
 	ControlPlaneStopTimeout time.Duration
 
-	server  *Server
-	kubelet *kubelet.Kubelet
-	cancel  context.CancelFunc
-	done    <-chan error
+	// Logger receives the server's log lines (k8s.io/apiserver's klog
+	// output). The zero value discards them. klog is process-wide, so a
+	// Logger also receives the lines of other servers running in the same
+	// process at the same time (see internal/klogroute).
+	Logger logr.Logger
+
+	// EnableHTTP2 serves HTTP/2 as well as HTTP/1.1 (Server.DisableHTTP2 is
+	// not consulted). Off by default: on shutdown an HTTP/2 server waits up
+	// to a second for each client connection to answer GOAWAY, which would
+	// make every Stop cost a second while a client is connected.
+	EnableHTTP2 bool
+
+	server    *Server
+	kubelet   *kubelet.Kubelet
+	cancel    context.CancelFunc
+	done      <-chan error
+	requests  *requestlog.Recorder
+	stopLogTo func()
 	// stopControllers stops cluster mode's controllers (controllers.go).
 	stopControllers func()
 }
@@ -99,17 +115,19 @@ func (e *Environment) Start() (*rest.Config, error) {
 		return nil, errors.New("environment already started")
 	}
 	cfg := e.Server
-	// HTTP/1.1 only: on shutdown an HTTP/2 server waits up to a second for
-	// every client connection to answer GOAWAY, which would make each Stop
-	// cost a second. Tests lose nothing by it.
-	cfg.DisableHTTP2 = true
+	// HTTP/1.1 unless asked (see EnableHTTP2).
+	cfg.DisableHTTP2 = !e.EnableHTTP2
 	var k *kubelet.Kubelet
 	if e.Cluster != nil {
 		k = kubelet.New(e.Cluster.Kubelet)
 		cfg.KubeletConnection = k
 	}
+	e.routeLogs()
+	var requests *requestlog.Recorder
+	cfg.Audit, requests = e.audit()
 	s, err := New(cfg)
 	if err != nil {
+		e.stopLogs()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -117,6 +135,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 	done, err := s.Start(ctx, timeout)
 	if err != nil {
 		cancel()
+		e.stopLogs()
 		return nil, err
 	}
 	var stopControllers func()
@@ -126,12 +145,14 @@ func (e *Environment) Start() (*rest.Config, error) {
 		if err := k.Run(ctx, s.RESTConfig()); err != nil {
 			cancel()
 			<-done
+			e.stopLogs()
 			return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
 		}
 		if stopControllers, err = startClusterControllers(s.RESTConfig()); err != nil {
 			k.Stop()
 			cancel()
 			<-done
+			e.stopLogs()
 			return nil, fmt.Errorf("starting the controllers: %w", err)
 		}
 	}
@@ -143,6 +164,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 		}
 		cancel()
 		<-done
+		e.stopLogs()
 		return nil, err
 	}
 	if err := e.installWebhooks(s); err != nil {
@@ -152,9 +174,10 @@ func (e *Environment) Start() (*rest.Config, error) {
 		}
 		cancel()
 		<-done
+		e.stopLogs()
 		return nil, err
 	}
-	e.server, e.kubelet, e.cancel, e.done, e.stopControllers = s, k, cancel, done, stopControllers
+	e.server, e.kubelet, e.cancel, e.done, e.requests, e.stopControllers = s, k, cancel, done, requests, stopControllers
 	e.Config = s.RESTConfig()
 	e.KubeConfig = kubeconfig
 	return rest.CopyConfig(e.Config), nil
@@ -176,6 +199,7 @@ func (e *Environment) Stop() error {
 		e.kubelet.Stop()
 	}
 	e.cancel()
+	defer e.stopLogs()
 	defer func() { e.server, e.kubelet, e.cancel, e.done, e.stopControllers = nil, nil, nil, nil, nil }()
 	timeout := timeoutOr(e.ControlPlaneStopTimeout)
 	select {
