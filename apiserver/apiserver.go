@@ -36,6 +36,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	goruntime "runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -376,8 +377,15 @@ func (s *Server) loopbackConfig() *restclient.Config {
 		BearerToken:     s.token,
 		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
 		QPS:             -1,
+		UserAgent:       loopbackUserAgent,
 	}
 }
+
+// loopbackUserAgent is the user agent of kube-apiserver's requests to itself
+// (client-go's default for the kube-apiserver binary, as envtest's reports
+// it), e.g. an admission policy's lookup of its param: audit logs and request
+// logs tell them from the clients' requests by it.
+var loopbackUserAgent = "kube-apiserver/" + KubernetesVersion + " (" + goruntime.GOOS + "/" + goruntime.GOARCH + ") kubernetes/0000000"
 
 func randomToken() (string, error) {
 	b := make([]byte, 24)

@@ -19,7 +19,6 @@ package conformance
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -29,6 +28,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 )
 
@@ -143,9 +144,10 @@ func (f *F) waitForWebhookProbe(mutating bool) {
 	}
 	Expect(err).NotTo(HaveOccurred(), "creating the probe webhook configuration")
 	before := webhooks.probeCount(f.NS)
+	pc := f.probeClient()
 	var lastErr error
 	Eventually(func() int {
-		lastErr = f.dryRunProbePod()
+		_, lastErr = f.createProbePod(pc)
 		return webhooks.probeCount(f.NS)
 	}).WithTimeout(30*time.Second).WithPolling(20*time.Millisecond).Should(BeNumerically(">", before),
 		func() string {
@@ -153,16 +155,27 @@ func (f *F) waitForWebhookProbe(mutating bool) {
 		})
 }
 
-// dryRunProbePod dry-runs the creation of a probe pod and returns the error.
-func (f *F) dryRunProbePod() error {
+// probeClient is a client whose user agent is probeUserAgent, for the probe
+// requests: how many probes it takes for a new configuration to take effect
+// is a matter of timing, so the audit comparison leaves them out (audit.go).
+func (f *F) probeClient() kubernetes.Interface {
+	GinkgoHelper()
+	cfg := rest.CopyConfig(f.Config)
+	cfg.UserAgent = probeUserAgent
+	c, err := kubernetes.NewForConfig(cfg)
+	Expect(err).NotTo(HaveOccurred(), "building the probe client")
+	return c
+}
+
+// createProbePod dry-runs the creation of a probe pod through c.
+func (f *F) createProbePod(c kubernetes.Interface) (*corev1.Pod, error) {
 	p := basePod("probe")
 	keepOffNodes(p)
 	p.Labels[probeLabel] = "true"
-	_, err := f.Client.CoreV1().Pods(f.NS).Create(f.Ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-	return err
+	return c.CoreV1().Pods(f.NS).Create(f.Ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 }
 
-// policyProbe is the probe of CreateValidatingPolicy: a policy and binding
+// waitForValidatingPolicyProbe is the probe of CreateValidatingPolicy: a policy and binding
 // refusing probe pods, created after the scenario's policy objects.
 func (f *F) waitForValidatingPolicyProbe() {
 	GinkgoHelper()
@@ -183,8 +196,9 @@ func (f *F) waitForValidatingPolicyProbe() {
 	_, err = f.Client.AdmissionregistrationV1().ValidatingAdmissionPolicyBindings().Create(f.Ctx, binding, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "creating the probe policy binding")
 	defer f.Client.AdmissionregistrationV1().ValidatingAdmissionPolicyBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
+	pc := f.probeClient()
 	Eventually(func() string {
-		if err := f.dryRunProbePod(); err != nil {
+		if _, err := f.createProbePod(pc); err != nil {
 			return err.Error()
 		}
 		return ""
@@ -214,11 +228,9 @@ func (f *F) waitForMutatingPolicyProbe() {
 	_, err = f.Client.AdmissionregistrationV1().MutatingAdmissionPolicyBindings().Create(f.Ctx, binding, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "creating the probe policy binding")
 	defer f.Client.AdmissionregistrationV1().MutatingAdmissionPolicyBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
+	pc := f.probeClient()
 	Eventually(func() string {
-		p := basePod("probe")
-		keepOffNodes(p)
-		p.Labels[probeLabel] = "true"
-		out, err := f.Client.CoreV1().Pods(f.NS).Create(f.Ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		out, err := f.createProbePod(pc)
 		if err != nil {
 			return err.Error()
 		}
@@ -291,14 +303,26 @@ func (f *F) skipWithoutLoopbackWebhooks() {
 	}
 }
 
-var _ = strings.TrimSpace
-
 // dryRunEC dry-runs adding an ephemeral container and returns the status
 // code (not recorded: it waits for a change to take effect).
 func (f *F) dryRunEC(pod, name string) int {
-	r := f.Do(Req{Method: "PATCH", Path: f.ecPath(pod) + "?dryRun=All", ContentType: ctSMP, NoRecord: true,
+	r := f.Do(Req{Method: "PATCH", Path: f.ecPath(pod) + "?dryRun=All", ContentType: ctSMP, NoRecord: true, UserAgent: probeUserAgent,
 		Body: map[string]any{"spec": map[string]any{"ephemeralContainers": []any{EC(name)}}}})
 	return r.Code
+}
+
+// waitForWatchCache reads the pod at the resourceVersion of its last write,
+// which kube-apiserver answers once its watch cache has caught up with that
+// write. Between two writes to a pod it keeps the second from starting from
+// a stale cached copy: kube-apiserver's etcd3 store then retries the update
+// and admits it a second time, so a webhook would see it twice or not
+// depending on timing. Not recorded.
+func (f *F) waitForWatchCache(pod string) {
+	GinkgoHelper()
+	p, err := f.Client.CoreV1().Pods(f.NS).Get(f.Ctx, pod, metav1.GetOptions{})
+	Expect(err).NotTo(HaveOccurred())
+	_, err = f.Client.CoreV1().Pods(f.NS).Get(f.Ctx, pod, metav1.GetOptions{ResourceVersion: p.ResourceVersion})
+	Expect(err).NotTo(HaveOccurred())
 }
 
 // unscheduledPod is basePod(name) kept off nodes, for raw requests.

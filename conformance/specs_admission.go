@@ -101,8 +101,10 @@ var _ = Describe("admission webhooks", func() {
 		f.CreateValidatingWebhooks(f.ValidatingHook("every.conformance.ephemera.dev", h, "pods/*"))
 		f.CreatePod(podName)
 		f.Do(Req{Method: http.MethodPatch, Path: f.podPath(podName), ContentType: ctMerge, Body: `{"metadata":{"labels":{"debugged":"yes"}}}`}).OK()
+		f.waitForWatchCache(podName)
 		f.Do(Req{Method: http.MethodPatch, Path: f.podPath(podName) + "/status", ContentType: ctMerge,
 			Body: `{"status":{"conditions":[{"type":"conformance.ephemera.dev/Debugged","status":"True"}]}}`}).OK()
+		f.waitForWatchCache(podName)
 		f.AddEC(podName, EC("dbg")).OK()
 		// CONNECT is admitted before the server looks for the pod's node.
 		f.Do(Req{Method: http.MethodPost, Path: f.podPath(podName) + "/exec?command=true&stdout=true"})
@@ -110,7 +112,8 @@ var _ = Describe("admission webhooks", func() {
 		// update and once for the removal, and kube-apiserver admits it a
 		// third time when its watch cache has not caught up with the update
 		// yet (the etcd3 store re-validates after a stale read), which
-		// depends on timing.
+		// depends on timing. (Between the updates above, waitForWatchCache
+		// rules that out.)
 		f.RecordReviews("pods/* webhook", h)
 	})
 

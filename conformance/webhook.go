@@ -101,6 +101,9 @@ type Hook struct {
 // Every hook allows them without recording them.
 const probeLabel = "conformance.ephemera.dev/probe"
 
+// probeUserAgent is the user agent of those probe requests.
+const probeUserAgent = "ephemera-conformance-probe/v0.0.0 (linux/amd64) ephemera/conformance"
+
 func startWebhookServer() (*webhookServer, error) {
 	caPEM, cert, err := webhookCerts()
 	if err != nil {
