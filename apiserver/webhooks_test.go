@@ -40,6 +40,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 // webhookYAML is a configuration as kubebuilder generates them: a service
@@ -170,15 +171,13 @@ func TestWebhookInstallOptions(t *testing.T) {
 // that the request is refused with the same message, so a test can move
 // between the two by changing the type.
 func TestWebhookInstallOptionsLikeEnvtest(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("needs the reference kube-apiserver and etcd: run `make test` (or set KUBEBUILDER_ASSETS)")
-	}
+	assets := referencetest.Assets(t, "kube-apiserver", "etcd")
 	ctrllog.SetLogger(logr.Discard())
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "manifests.yaml"), []byte(webhookYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := &envtest.Environment{WebhookInstallOptions: envtest.WebhookInstallOptions{Paths: []string{dir}}}
+	env := &envtest.Environment{BinaryAssetsDirectory: assets, WebhookInstallOptions: envtest.WebhookInstallOptions{Paths: []string{dir}}}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 	"github.com/go-logr/logr"
 	"github.com/pmezard/go-difflib/difflib"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,11 +54,8 @@ import (
 // webhook, then a ValidatingAdmissionPolicy, refuses ephemeral containers,
 // and requires the same output and exit codes from both.
 func TestKubectlDebugBlockedByAdmission(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	assets := referencetest.Assets(t, "kubectl", "kube-apiserver", "etcd")
 	kubectl := filepath.Join(assets, "kubectl")
-	if _, err := os.Stat(kubectl); assets == "" || err != nil {
-		t.Skip("needs the reference kubectl and kube-apiserver: run `make test` (or hack/reference-binaries.sh and set KUBEBUILDER_ASSETS)")
-	}
 	ctrllog.SetLogger(logr.Discard())
 	url, ca := startDenyingWebhook(t)
 	manifests := admissionManifests(t, url, ca)
@@ -99,7 +97,7 @@ func TestKubectlDebugBlockedByAdmission(t *testing.T) {
 		return out.String()
 	}
 	got := run(startEphemeraServe(t))
-	want := run(startEnvtest(t))
+	want := run(startEnvtest(t, assets))
 	if got != want {
 		diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 			A: difflib.SplitLines(want), B: difflib.SplitLines(got),
