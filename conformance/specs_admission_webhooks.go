@@ -356,5 +356,3 @@ var _ = Describe("admission webhooks", func() {
 
 // notPrivileged is the usual "no privileged debug containers" rule.
 const notPrivileged = `object.spec.ephemeralContainers.all(c, !has(c.securityContext) || !has(c.securityContext.privileged) || !c.securityContext.privileged)`
-
-// privilegedEC is an ephemeral container asking for privileges.
