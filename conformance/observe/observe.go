@@ -62,13 +62,22 @@ var (
 	uidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	// "ResourceVersion: 123" inside storage errors.
 	rvRE = regexp.MustCompile(`ResourceVersion: [0-9]+`)
+	// A whole object quoted inside a message (the strict-decoding error of
+	// a patch quotes the patched object, see k8s.io/apiserver
+	// pkg/endpoints/handlers/patch.go) carries its resourceVersion and
+	// timestamps, JSON-escaped to any depth.
+	quotedRVRE  = regexp.MustCompile(`(resourceVersion\\*"\s*:\s*\\*")[0-9]+`)
+	timestampRE = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z`)
 )
 
-// NormString replaces volatile substrings: the namespace name and UIDs.
+// NormString replaces volatile substrings: the namespace name, UIDs,
+// resourceVersions and timestamps.
 func (r *Recorder) NormString(s string) string {
 	s = strings.ReplaceAll(s, r.NS, "<ns>")
 	s = uidRE.ReplaceAllString(s, "<uid>")
 	s = rvRE.ReplaceAllString(s, "ResourceVersion: <rv>")
+	s = quotedRVRE.ReplaceAllString(s, "${1}<rv>")
+	s = timestampRE.ReplaceAllString(s, "<time>")
 	return s
 }
 

@@ -57,3 +57,24 @@ func TestDifferentialReportsEveryDifferingStep(t *testing.T) {
 		t.Errorf("equal step reported as different:\n%s", d)
 	}
 }
+
+// The strict-decoding error of a patch quotes the whole patched object,
+// JSON-escaped, in its message: its resourceVersion and timestamps differ
+// between two servers like the object's own do.
+func TestNormalizationHidesVolatileFieldsQuotedInMessages(t *testing.T) {
+	mk := func(ns, rv, ts string) []Observation {
+		r := &Recorder{NS: ns}
+		quoted := `{\"metadata\":{\"name\":\"p1\",\"resourceVersion\":\"` + rv + `\",\"creationTimestamp\":\"` + ts + `\"}}`
+		r.Record("PATCH", Response{Code: 422, Status: &metav1.Status{Reason: metav1.StatusReasonInvalid,
+			Message: `Pod "p1" is invalid: patch: Invalid value: "` + quoted + `": strict decoding error: unknown field "x"`}})
+		return r.Observations
+	}
+	a := mk("ns-a", "43", "2026-12-01T15:35:09Z")
+	b := mk("ns-b", "251", "2026-12-01T15:35:10Z")
+	if d := Diff([]string{"a", "b"}, a, b); d != "" {
+		t.Fatalf("volatile fields quoted in a message leaked into the comparison:\n%s", d)
+	}
+	if c := mk("ns-a", "43", "2026-12-01T15:35:09Z"); !strings.Contains(c[0].Message, `resourceVersion\":\"<rv>\"`) {
+		t.Fatalf("resourceVersion not normalized: %s", c[0].Message)
+	}
+}
