@@ -42,6 +42,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 		&metav1.APIGroup{}, &metav1.APIResourceList{})
 	must(strategy.RegisterDefaults(scheme))
 	must(strategy.RegisterFieldLabelConversions(scheme))
+	must(registerCrossKindConversionErrors(scheme))
 	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
 	return scheme, serializer.NewCodecFactory(scheme)
 }

@@ -338,6 +338,16 @@ var _ = Describe("pods/ephemeralcontainers surface", func() {
 			`EphemeralContainers in version "v1" cannot be handled as a Pod: no kind "EphemeralContainers" is registered for version "v1" in scheme "pkg/runtime/scheme.go:111"`)
 	})
 
+	// A body of another core/v1 kind decodes into its own type and then fails
+	// conversion to the resource's internal type, which upstream names as
+	// k8s.io/kubernetes/pkg/apis/core.Pod (found by the differential fuzzer).
+	API("surface/PUT of another core kind is 400 naming the internal type", func(f *F) {
+		f.CreatePod(podName)
+		f.PutEC(podName, map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": podName}}).ExpectStatus(400, metav1.StatusReasonBadRequest,
+			`Node in version "v1" cannot be handled as a Pod: converting (v1.Node) to (core.Pod): unknown conversion`)
+		Expect(ecNames(f.GetPod(podName).OK())).To(BeEmpty())
+	})
+
 	API("surface/unknown field with fieldValidation=Strict is 422", func(f *F) {
 		f.CreatePod(podName)
 		r := f.PatchEC(podName, ctSMP, `{"spec":{"ephemeralContainers":[{"name":"dbg","image":"busybox","bar":1}]}}`, "fieldValidation=Strict")
