@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
 
-.PHONY: run build test unit conformance conformance-all differential bench lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit conformance conformance-all differential bench fuzz lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -68,9 +68,16 @@ kind-e2e:
 bench: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
 
-## lint: go vet and gofmt.
+## fuzz: run every differential fuzz target (./fuzz: Ephemera against a real
+## kube-apiserver) for FUZZTIME each; prints executions per second per target.
+## `make test` replays their seeds and kept corpora (testdata/fuzz).
+FUZZTIME ?= 60s
+fuzz: reference
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) FUZZTIME=$(FUZZTIME) hack/fuzz.sh
+
+## lint: go vet (envtest-tagged tests included) and gofmt.
 lint:
-	$(GO) vet ./...
+	$(GO) vet -tags envtest ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## openapi: regenerate apiserver/openapi from the k8s.io/api types.

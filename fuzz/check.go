@@ -1,0 +1,207 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package fuzz
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Case is one fuzz execution's request and what the harness needs to judge
+// it.
+type Case struct {
+	Req Request
+	// Pod is the name of the pod the request is about, read back
+	// afterwards; Fixture, if set, is the pod as it was before.
+	Pod     string
+	Fixture *Fixture
+	// NameFromAnswer: the request creates a pod; read back the one an
+	// accepted answer names (the input may name it), else Pod.
+	NameFromAnswer bool
+	// DryRun: an accepted request must change nothing either.
+	DryRun bool
+	// Subresource: the request went to pods/ephemeralcontainers, whose
+	// update strategy keeps everything but the ephemeral containers and
+	// never changes or drops an existing one (ECInvariant).
+	Subresource bool
+	// Input describes the input for the failure message (and as a corpus
+	// entry, so a difference found can be kept).
+	Input string
+}
+
+// Check sends c.Req to both servers, reads the pod back from both, and
+// fails t when the servers' answers differ after normalization (the
+// oracle: kube-apiserver's answer is the right one), or when a property
+// fails that holds whatever the server says: both servers answer, Ephemera
+// does not panic, a refused (or dry-run) request changes nothing, and what
+// an accepted request returned is what is stored. It returns the answers.
+func (h *Harness) Check(t testing.TB, c Case) [2]Answer {
+	t.Helper()
+	panicsBefore, _ := Panics()
+	ans := h.Do(c.Req)
+	for i, a := range ans {
+		if a.Err != nil {
+			t.Fatalf("%s did not answer %s %s: %v\n%s", ServerNames[i], c.Req.Method, c.Req.Path, a.Err, c.Input)
+		}
+	}
+	if n, last := Panics(); n != panicsBefore {
+		t.Fatalf("Ephemera panicked on %s %s: %s\n%s", c.Req.Method, c.Req.Path, last, c.Input)
+	}
+	pod := c.Pod
+	if c.NameFromAnswer {
+		if n := createdName(ans); n != "" {
+			pod = n
+		}
+	}
+	path := h.podPath(url.PathEscape(pod))
+	after := h.Do(Request{Method: http.MethodGet, Path: path})
+	if c.Fixture != nil {
+		h.Release(c.Fixture, after)
+	}
+	if d := h.Differences(Exchange{c.Req.Method + " " + c.Req.Path, ans}, Exchange{"GET " + path + " afterwards", after}); d != "" {
+		t.Fatalf("Ephemera and kube-apiserver differ:\n%s\n\ninput:\n%s", d, c.Input)
+	}
+	for i := range ans {
+		msg := invariant(c, i, ans[i], after[i])
+		if msg == "" && c.Subresource && c.Fixture != nil && !c.DryRun && ans[i].Code == http.StatusOK {
+			msg = ECInvariant(c.Fixture.Stored[i], after[i].Body)
+		}
+		if msg != "" {
+			t.Fatalf("%s: %s\n\ninput:\n%s", ServerNames[i], msg, c.Input)
+		}
+	}
+	return ans
+}
+
+// invariant checks the properties both servers have on every request.
+func invariant(c Case, server int, ans, after Answer) string {
+	if after.Err != nil {
+		return fmt.Sprintf("did not answer the GET afterwards: %v", after.Err)
+	}
+	accepted := ans.Code >= 200 && ans.Code < 300
+	if accepted && !c.DryRun {
+		if after.Code != http.StatusOK {
+			return fmt.Sprintf("accepted (%d) but the pod is not there afterwards: %d %s", ans.Code, after.Code, after.Body)
+		}
+		if !sameJSON(ans.Body, after.Body) {
+			return fmt.Sprintf("accepted (%d), but what is stored is not what was answered:\nanswered: %s\nstored:   %s", ans.Code, ans.Body, after.Body)
+		}
+		return ""
+	}
+	if c.Fixture == nil {
+		if after.Code != http.StatusNotFound {
+			return fmt.Sprintf("refused or dry-run (%d), but a pod was stored: %d %s", ans.Code, after.Code, after.Body)
+		}
+		return ""
+	}
+	var meta struct {
+		Metadata struct{ ResourceVersion string } `json:"metadata"`
+	}
+	if after.Code != http.StatusOK || json.Unmarshal(after.Body, &meta) != nil || meta.Metadata.ResourceVersion != c.Fixture.RV[server] {
+		return fmt.Sprintf("refused or dry-run (%d), but the pod changed (resourceVersion %s before): %d %s", ans.Code, c.Fixture.RV[server], after.Code, after.Body)
+	}
+	return ""
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// createdName is the name of the pod the first accepting server created.
+func createdName(ans [2]Answer) string {
+	for _, a := range ans {
+		if a.Code >= 200 && a.Code < 300 {
+			var p metav1.PartialObjectMetadata
+			if json.Unmarshal(a.Body, &p) == nil {
+				return p.Name
+			}
+		}
+	}
+	return ""
+}
+
+// Forget deletes what a create execution made. A pod with the execution's
+// own name goes to the background reaper; one the input named is deleted
+// before the next execution, which might name it again.
+func (h *Harness) Forget(own string, ans [2]Answer, dryRun bool) {
+	name := createdName(ans)
+	if name == "" || dryRun {
+		return
+	}
+	if name == own {
+		select {
+		case h.reap <- name:
+		default:
+		}
+		return
+	}
+	h.Do(Request{Method: http.MethodDelete, Path: h.podPath(url.PathEscape(name))})
+}
+
+// ECInvariant checks what the pods/ephemeralcontainers update strategy
+// guarantees about an accepted update from before to after
+// (k8s.io/kubernetes pkg/registry/core/pod/strategy.go,
+// podEphemeralContainersStrategy: dropNonEphemeralContainerUpdates and
+// updatePodGeneration; validation refuses changing or removing an
+// ephemeral container): nothing outside spec.ephemeralContainers changes,
+// every existing ephemeral container stays as it was, and the generation
+// goes up by one exactly when the ephemeral containers changed.
+func ECInvariant(before, after []byte) string {
+	var b, a corev1.Pod
+	if json.Unmarshal(before, &b) != nil || json.Unmarshal(after, &a) != nil {
+		return "pods do not decode"
+	}
+	bs, as := b.Spec, a.Spec
+	bs.EphemeralContainers, as.EphemeralContainers = nil, nil
+	switch {
+	case !apiequality.Semantic.DeepEqual(bs, as):
+		return "the spec changed outside ephemeralContainers"
+	case !apiequality.Semantic.DeepEqual(b.Status, a.Status):
+		return "the status changed"
+	case !apiequality.Semantic.DeepEqual(b.Labels, a.Labels) || !apiequality.Semantic.DeepEqual(b.Annotations, a.Annotations):
+		return "labels or annotations changed"
+	}
+	kept := map[string]corev1.EphemeralContainer{}
+	for _, ec := range a.Spec.EphemeralContainers {
+		kept[ec.Name] = ec
+	}
+	for _, ec := range b.Spec.EphemeralContainers {
+		if now, ok := kept[ec.Name]; !ok || !apiequality.Semantic.DeepEqual(now, ec) {
+			return fmt.Sprintf("existing ephemeral container %q changed or went away", ec.Name)
+		}
+	}
+	want := b.Generation
+	if !apiequality.Semantic.DeepEqual(b.Spec.EphemeralContainers, a.Spec.EphemeralContainers) {
+		want++
+	}
+	if a.Generation != want {
+		return fmt.Sprintf("generation %d -> %d, want %d", b.Generation, a.Generation, want)
+	}
+	return ""
+}
