@@ -38,6 +38,7 @@ import (
 	"github.com/ephemera-dev/ephemera/apiserver/admission"
 	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
+	"github.com/ephemera-dev/ephemera/internal/internaldecode"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/memory"
@@ -232,6 +233,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	s.generic = generic
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo("", Scheme, runtime.NewParameterCodec(Scheme), Codecs)
+	// A patched object without apiVersion decodes into the internal layout,
+	// as on kube-apiserver (see package internaldecode).
+	apiGroupInfo.NegotiatedSerializer = internaldecode.NegotiatedSerializer(Codecs, Scheme)
 	apiGroupInfo.VersionedResourcesStorageMap["v1"] = storage
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
 		return nil, err
