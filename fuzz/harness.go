@@ -20,9 +20,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +108,11 @@ func newHarness() (*Harness, error) {
 	h := &Harness{NS: "fuzz-" + utilrand.String(8), reap: make(chan string, 4096)}
 	for i, cfg := range []*rest.Config{ephCfg, refCfg} {
 		cfg.UserAgent = userAgent
+		// HTTP/1.1 to both (Ephemera's Environment serves nothing else), so
+		// that a request a server aborts looks the same from both: a
+		// handler panic closes the connection (EOF) rather than resetting
+		// an HTTP/2 stream.
+		cfg.TLSClientConfig.NextProtos = []string{"http/1.1"}
 		hc, err := rest.HTTPClientFor(cfg)
 		if err != nil {
 			return nil, err
@@ -136,7 +144,23 @@ type Request struct {
 // Answer is one server's answer to a Request.
 type Answer struct {
 	observe.Response
-	Err error // no HTTP answer at all (connection refused, timeout)
+	Err error // no HTTP answer at all (connection refused, aborted, timeout)
+}
+
+// TimedOut reports whether the server gave no answer within requestTimeout.
+func (a Answer) TimedOut() bool {
+	var ne net.Error
+	return errors.As(a.Err, &ne) && ne.Timeout()
+}
+
+// noAnswer is the observation of a request that got no HTTP answer: the
+// transport's error without the URL (which names each server's port).
+func noAnswer(err error) observe.Response {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return observe.Response{Code: -1, Body: []byte("no answer: " + err.Error())}
 }
 
 // Do sends req to both servers at once and returns their answers, Ephemera's
@@ -211,7 +235,7 @@ func (h *Harness) Differences(steps ...Exchange) string {
 		for _, s := range steps {
 			a := s.Answers[i]
 			if a.Err != nil {
-				rec.Record(s.Step, observe.Response{Code: -1, Body: []byte(a.Err.Error())})
+				rec.Record(s.Step, noAnswer(a.Err))
 				continue
 			}
 			rec.Record(s.Step, a.Response)

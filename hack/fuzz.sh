@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   # The coordinator's last progress line: "fuzz: elapsed: 10m0s, execs: N (R/sec), ...".
   # The rate over the whole run is N over the elapsed time; the logged rate
   # covers the last interval only.
-  line=$(grep '^fuzz: elapsed:' "$log" | tail -n1 || true)
+  line=$(grep '^fuzz: elapsed: .*execs:' "$log" | tail -n1 || true)
   rate=$(awk -v l="$line" 'BEGIN {
     if (!match(l, /elapsed: [0-9hms.]+/)) { print "n/a"; exit }
     e = substr(l, RSTART + 9, RLENGTH - 9); s = 0
