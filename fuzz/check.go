@@ -59,6 +59,9 @@ type Case struct {
 // an accepted request returned is what is stored. It returns the answers.
 func (h *Harness) Check(t testing.TB, c Case) [2]Answer {
 	t.Helper()
+	if ReadsServerState(c.Req.ContentType, c.Req.Body) {
+		t.Skip("the JSON patch reads a value each server assigns itself (resourceVersion, uid, times)")
+	}
 	panicsBefore, _ := Panics()
 	ans := h.Do(c.Req)
 	for i, a := range ans {

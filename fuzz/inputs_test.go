@@ -134,3 +134,24 @@ func TestDescribeIsACorpusEntry(t *testing.T) {
 		t.Fatalf("Describe ends with\n%s\nwant\n%s", d, want)
 	}
 }
+
+func TestReadsServerState(t *testing.T) {
+	for body, want := range map[string]bool{
+		`[{"from":"/metadata/resourceVersion","op":"move","path":"/spec/ephemeralContainers/0/tty"}]`: true,
+		`[{"op":"copy","from":"/metadata","path":"/metadata/labels"}]`:                                true,
+		`[{"op":"copy","from":"","path":"/spec/x"}]`:                                                  true,
+		`[{"op":"test","path":"/metadata/uid","value":"x"}]`:                                          true,
+		`[{"op":"copy","from":"/metadata/managedFields/0/time","path":"/x"}]`:                         true,
+		`[{"op":"copy","from":"/metadata/name","path":"/x"}]`:                                         false,
+		`[{"op":"replace","path":"/metadata/resourceVersion","value":"1"}]`:                           false,
+		`[{"op":"test","path":"/metadata/labels","value":{}}]`:                                        false,
+		`not json`: false,
+	} {
+		if got := ReadsServerState(JSONPatch, []byte(body)); got != want {
+			t.Errorf("ReadsServerState(%s) = %v", body, got)
+		}
+	}
+	if ReadsServerState(MergePatch, []byte(`[{"op":"test","path":"/metadata/uid"}]`)) {
+		t.Error("only JSON patches read values")
+	}
+}

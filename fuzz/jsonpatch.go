@@ -17,6 +17,7 @@ limitations under the License.
 package fuzz
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,4 +141,54 @@ func shapeAtPointer(p string) *shape {
 		}
 	}
 	return s
+}
+
+// volatilePointers name the values that differ between the two servers
+// however alike they are: the resourceVersion and uid they assign and the
+// times they record (what package observe normalizes in answers).
+var volatilePointers = []string{"/metadata/resourceVersion", "/metadata/uid", "/metadata/creationTimestamp", "/metadata/managedFields"}
+
+// ReadsServerState reports whether a JSON patch reads one of those values:
+// a move or copy from it (or from a parent: copying /metadata copies the
+// resourceVersion), or a test of it. The servers then patch different
+// values ("tty": "8" on one, "216" on the other) and differ for that
+// reason alone, so such an execution compares nothing.
+func ReadsServerState(contentType string, body []byte) bool {
+	if contentType != JSONPatch {
+		return false
+	}
+	var ops []struct {
+		Op   any `json:"op"`
+		Path any `json:"path"`
+		From any `json:"from"`
+	}
+	if json.Unmarshal(body, &ops) != nil {
+		return false
+	}
+	related := func(p any) bool {
+		s, ok := p.(string)
+		if !ok {
+			return false
+		}
+		s = pointerUnescaper.Replace(s)
+		for _, v := range volatilePointers {
+			if s == "" || s == "/" || strings.HasPrefix(v, s+"/") || s == v || strings.HasPrefix(s, v+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, op := range ops {
+		switch op.Op {
+		case "move", "copy":
+			if related(op.From) {
+				return true
+			}
+		case "test":
+			if related(op.Path) {
+				return true
+			}
+		}
+	}
+	return false
 }
