@@ -33,7 +33,8 @@ status=0
 for t in "${targets[@]}"; do
   echo "== $t for $fuzztime"
   log="$out/$t.log"
-  if ! go test -tags envtest ./fuzz/ -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" 2>&1 | tee "$log" | grep -E '^(fuzz:|--- |FAIL|ok |PASS)'; then
+  if ! go test -tags envtest ./fuzz/ -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
+      -toolexec "$PWD/hack/fuzz-toolexec.sh" 2>&1 | tee "$log" | grep -E '^(fuzz:|--- |FAIL|ok |PASS)'; then
     status=1
   fi
   # The coordinator's last progress line: "fuzz: elapsed: 10m0s, execs: N (R/sec), ...".
