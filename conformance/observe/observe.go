@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -100,6 +101,9 @@ func (r *Recorder) NormValue(v any) any {
 				}
 			}
 			t[k] = r.NormValue(val)
+			if k == "managedFields" {
+				sortEntries(t[k])
+			}
 		}
 		return t
 	case []any:
@@ -111,6 +115,38 @@ func (r *Recorder) NormValue(v any) any {
 		return r.NormString(t)
 	}
 	return v
+}
+
+// sortEntries puts managedFields entries in an order that does not depend on
+// their times. The field manager sorts entries of one operation by the
+// second each was written (k8s.io/apiserver
+// pkg/endpoints/handlers/fieldmanager, sortEncodedManagedFields): when two
+// writes straddle a second on one server and not on the other, the two
+// servers list the same entries in different orders, and the times that
+// decided it are normalized away.
+func sortEntries(v any) {
+	entries, ok := v.([]any)
+	if !ok {
+		return
+	}
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		raw, _ := json.Marshal(e)
+		keys[i] = string(raw)
+	}
+	sort.Sort(byKey{entries, keys})
+}
+
+type byKey struct {
+	entries []any
+	keys    []string
+}
+
+func (b byKey) Len() int           { return len(b.entries) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.entries[i], b.entries[j] = b.entries[j], b.entries[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }
 
 // Normalize returns the normalized observation of res under the name step.

@@ -78,3 +78,23 @@ func TestNormalizationHidesVolatileFieldsQuotedInMessages(t *testing.T) {
 		t.Fatalf("resourceVersion not normalized: %s", c[0].Message)
 	}
 }
+
+// Two servers list the same managedFields entries in different orders when
+// writes straddle a second on one of them: the order follows the times,
+// which are normalized away.
+func TestNormalizationOrdersManagedFieldsWithoutTimes(t *testing.T) {
+	mk := func(body string) []Observation {
+		r := &Recorder{NS: "ns"}
+		r.Record("PATCH", Response{Code: 200, Body: []byte(body)})
+		return r.Observations
+	}
+	a := mk(`{"metadata":{"managedFields":[{"manager":"m","operation":"Update","time":"2026-01-01T00:00:00Z"},{"manager":"m","operation":"Update","subresource":"ephemeralcontainers","time":"2026-01-01T00:00:00Z"}]}}`)
+	b := mk(`{"metadata":{"managedFields":[{"manager":"m","operation":"Update","subresource":"ephemeralcontainers","time":"2026-01-01T00:00:00Z"},{"manager":"m","operation":"Update","time":"2026-01-01T00:00:01Z"}]}}`)
+	if d := Diff([]string{"a", "b"}, a, b); d != "" {
+		t.Fatalf("managedFields order leaked into the comparison:\n%s", d)
+	}
+	c := mk(`{"metadata":{"managedFields":[{"manager":"other","operation":"Update","time":"2026-01-01T00:00:00Z"}]}}`)
+	if d := Diff([]string{"a", "c"}, a, c); d == "" {
+		t.Fatal("different managedFields compared equal")
+	}
+}
