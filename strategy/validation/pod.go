@@ -290,11 +290,14 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 
 	vols, vErrs := validateVolumes(spec.Volumes, podMeta, fldPath.Child("volumes"), opts)
 	allErrs = append(allErrs, vErrs...)
+	// gatherPodResourceClaimNames: the non-empty names.
 	podClaimNames := sets.New[string]()
 	for _, c := range spec.ResourceClaims {
-		podClaimNames.Insert(c.Name)
+		if c.Name != "" {
+			podClaimNames.Insert(c.Name)
+		}
 	}
-	allErrs = append(allErrs, validatePodResourceClaims(spec.ResourceClaims, fldPath.Child("resourceClaims"))...)
+	allErrs = append(allErrs, validatePodResourceClaims(podMeta, spec.ResourceClaims, fldPath.Child("resourceClaims"))...)
 	allErrs = append(allErrs, validateContainers(spec.Containers, spec.OS, vols, podClaimNames, gracePeriod, fldPath.Child("containers"), opts, &spec.RestartPolicy, hostUsers)...)
 	allErrs = append(allErrs, validateInitContainers(spec.InitContainers, spec.OS, spec.Containers, vols, podClaimNames, gracePeriod, fldPath.Child("initContainers"), opts, &spec.RestartPolicy, hostUsers)...)
 	allErrs = append(allErrs, validateEphemeralContainers(spec.EphemeralContainers, spec.Containers, spec.InitContainers, vols, podClaimNames, fldPath.Child("ephemeralContainers"), opts, &spec.RestartPolicy, hostUsers)...)
@@ -410,12 +413,21 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 	return allErrs
 }
 
-// validatePodResourceClaims mirrors validatePodResourceClaims (names only).
-func validatePodResourceClaims(claims []corev1.PodResourceClaim, fldPath *field.Path) field.ErrorList {
+// validatePodResourceClaims mirrors validatePodResourceClaims and
+// validatePodResourceClaim: no claims on static pods, a unique DNS label as
+// name, exactly one of resourceClaimName and resourceClaimTemplateName, each
+// a DNS subdomain. The claim itself is printed as the internal struct.
+func validatePodResourceClaims(podMeta *metav1.ObjectMeta, claims []corev1.PodResourceClaim, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	seen := sets.New[string]()
 	for i, c := range claims {
 		p := fldPath.Index(i)
+		if podMeta != nil {
+			if _, ok := podMeta.Annotations[mirrorPodAnnotationKey]; ok {
+				allErrs = append(allErrs, field.Forbidden(field.NewPath(""), "static pods do not support resource claims"))
+				continue
+			}
+		}
 		if c.Name == "" {
 			allErrs = append(allErrs, field.Required(p.Child("name"), ""))
 		} else if seen.Has(c.Name) {
@@ -423,6 +435,22 @@ func validatePodResourceClaims(claims []corev1.PodResourceClaim, fldPath *field.
 		} else {
 			allErrs = append(allErrs, validateDNS1123Label(c.Name, p.Child("name"))...)
 			seen.Insert(c.Name)
+		}
+		if c.ResourceClaimName != nil && c.ResourceClaimTemplateName != nil {
+			allErrs = append(allErrs, field.Invalid(p, toInternal[internalPodResourceClaim](c), "at most one of `resourceClaimName` or `resourceClaimTemplateName` may be specified"))
+		}
+		if c.ResourceClaimName == nil && c.ResourceClaimTemplateName == nil {
+			allErrs = append(allErrs, field.Invalid(p, toInternal[internalPodResourceClaim](c), "must specify one of: `resourceClaimName`, `resourceClaimTemplateName`"))
+		}
+		if c.ResourceClaimName != nil {
+			for _, detail := range nameIsDNSSubdomain(*c.ResourceClaimName, false) {
+				allErrs = append(allErrs, field.Invalid(p.Child("resourceClaimName"), *c.ResourceClaimName, detail))
+			}
+		}
+		if c.ResourceClaimTemplateName != nil {
+			for _, detail := range nameIsDNSSubdomain(*c.ResourceClaimTemplateName, false) {
+				allErrs = append(allErrs, field.Invalid(p.Child("resourceClaimTemplateName"), *c.ResourceClaimTemplateName, detail))
+			}
 		}
 	}
 	return allErrs

@@ -1,0 +1,67 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package conformance
+
+import (
+	"net/http"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+)
+
+// Rules of plain pod create and update that the differential fuzzer (package
+// fuzz) found Ephemera answering differently from kube-apiserver. Upstream:
+// k8s.io/kubernetes pkg/apis/core/validation/validation.go.
+var _ = Describe("pod rules", func() {
+	// validatePodResourceClaim: a unique DNS-label name, exactly one of
+	// resourceClaimName and resourceClaimTemplateName (the claim printed as
+	// the internal struct), each a DNS subdomain; container claims must name
+	// one of the pod's non-empty claim names (gatherPodResourceClaimNames).
+	API("pod/resourceClaims name exactly one valid source", func(f *F) {
+		p := basePod("rc")
+		keepOffNodes(p)
+		p.Spec.ResourceClaims = []corev1.PodResourceClaim{
+			{},
+			{Name: "a", ResourceClaimName: ptr.To("x"), ResourceClaimTemplateName: ptr.To("y")},
+			{Name: "b", ResourceClaimName: ptr.To("Bad_Name")},
+		}
+		p.Spec.Containers[0].Resources.Claims = []corev1.ResourceClaim{{Name: "zz"}}
+		r := f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: p})
+		r.ExpectInvalid("rc",
+			Required("spec.resourceClaims[0].name", ""),
+			Invalid("spec.resourceClaims[0]", `{"Name":"","ResourceClaimName":null,"ResourceClaimTemplateName":null}`,
+				"must specify one of: `resourceClaimName`, `resourceClaimTemplateName`"),
+			Invalid("spec.resourceClaims[1]", `{"Name":"a","ResourceClaimName":"x","ResourceClaimTemplateName":"y"}`,
+				"at most one of `resourceClaimName` or `resourceClaimTemplateName` may be specified"),
+			Invalid("spec.resourceClaims[2].resourceClaimName", `"Bad_Name"`, dnsSubdomainMsg),
+			NotFoundDetail("spec.containers[0].resources.claims[0]", `"zz"`, "must be one of the names in pod.spec.resourceClaims: a, b"),
+		)
+	})
+})
+
+// dnsSubdomainMsg is the DNS-1123 subdomain regex message
+// (k8s.io/apimachinery pkg/util/validation IsDNS1123Subdomain).
+const dnsSubdomainMsg = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+
+// NotFoundDetail is a FieldValueNotFound cause with a detail.
+func NotFoundDetail(field, value, detail string) Cause {
+	c := NotFound(field, value)
+	c.Message += ": " + detail
+	return c
+}
