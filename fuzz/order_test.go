@@ -1,0 +1,59 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package fuzz
+
+import (
+	"reflect"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func status(causes ...metav1.StatusCause) *metav1.Status {
+	return &metav1.Status{Message: `Pod "p" is invalid: ` + aggregate(causes), Details: &metav1.StatusDetails{Causes: causes}}
+}
+
+func cause(field, msg string) metav1.StatusCause {
+	return metav1.StatusCause{Field: field, Message: msg}
+}
+
+// Two orders kube-apiserver v1.37.2 gave for the same request.
+func TestOrderMapKeysMakesMapIterationOrderCanonical(t *testing.T) {
+	lim := "spec.ephemeralContainers[0].resources.limits"
+	a := status(cause(lim+"[zz]", "std"), cause(lim+"[zz]", "ctr"), cause(lim+"[app]", "std"), cause(lim+"[app]", "ctr"),
+		cause(lim+"[hugepages-2Mi]", "multiple"), cause("spec.ephemeralContainers[0].resources", "HugePages require cpu or memory"))
+	b := status(cause(lim+"[app]", "std"), cause(lim+"[app]", "ctr"), cause(lim+"[hugepages-2Mi]", "multiple"),
+		cause(lim+"[zz]", "std"), cause(lim+"[zz]", "ctr"), cause("spec.ephemeralContainers[0].resources", "HugePages require cpu or memory"))
+	orderMapKeys(a)
+	orderMapKeys(b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("orders differ:\n%+v\n%+v", a, b)
+	}
+	if a.Details.Causes[1].Message != "ctr" || a.Message != `Pod "p" is invalid: `+aggregate(a.Details.Causes) {
+		t.Fatalf("a key's own causes or the message out of order: %+v", a)
+	}
+}
+
+func TestOrderMapKeysLeavesListsAndOtherRunsAlone(t *testing.T) {
+	s := status(cause("spec.containers[1].name", "x"), cause("spec.containers[0].name", "y"), cause("spec.x[1]", "a"), cause("spec.x[0]", "b"))
+	want := *s
+	want.Details = &metav1.StatusDetails{Causes: append([]metav1.StatusCause(nil), s.Details.Causes...)}
+	orderMapKeys(s)
+	if !reflect.DeepEqual(*s, want) {
+		t.Fatalf("reordered list indexes: %+v", s.Details.Causes)
+	}
+}
