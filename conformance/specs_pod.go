@@ -53,6 +53,31 @@ var _ = Describe("pod rules", func() {
 			NotFoundDetail("spec.containers[0].resources.claims[0]", `"zz"`, "must be one of the names in pod.spec.resourceClaims: a, b"),
 		)
 	})
+
+	// validateTopologySpreadConstraints: a positive maxSkew, a topologyKey, a
+	// known whenUnsatisfiable, no repeated {topologyKey, whenUnsatisfiable},
+	// minDomains only with DoNotSchedule, known node inclusion policies, and
+	// matchLabelKeys only with a label selector.
+	API("pod/topologySpreadConstraints are validated", func(f *F) {
+		p := basePod("ts")
+		keepOffNodes(p)
+		bad := corev1.NodeInclusionPolicy("bad")
+		p.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{
+			{},
+			{MaxSkew: 1, TopologyKey: "k", WhenUnsatisfiable: corev1.ScheduleAnyway, MinDomains: ptr.To[int32](2), NodeAffinityPolicy: &bad},
+			{MaxSkew: 1, TopologyKey: "k", WhenUnsatisfiable: corev1.ScheduleAnyway, MatchLabelKeys: []string{"app"}},
+		}
+		r := f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: p})
+		r.ExpectInvalid("ts",
+			Invalid("spec.topologySpreadConstraints[0].maxSkew", "0", "must be greater than zero"),
+			Required("spec.topologySpreadConstraints[0].topologyKey", "can not be empty"),
+			NotSupported("spec.topologySpreadConstraints[0].whenUnsatisfiable", `""`, `"DoNotSchedule", "ScheduleAnyway"`),
+			Duplicate("spec.topologySpreadConstraints[1].{topologyKey, whenUnsatisfiable}", `"{k, ScheduleAnyway}"`),
+			Invalid("spec.topologySpreadConstraints[1].minDomains", "2", "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway"),
+			NotSupported("spec.topologySpreadConstraints[1].nodeAffinityPolicy", `"bad"`, `"Honor", "Ignore"`),
+			Forbidden("spec.topologySpreadConstraints[2].matchLabelKeys", "must not be specified when labelSelector is not set"),
+		)
+	})
 })
 
 // dnsSubdomainMsg is the DNS-1123 subdomain regex message

@@ -45,6 +45,8 @@ type podOpts struct {
 	AllowNamespacedSysctlsForHostNetAndHostIPC              bool
 	AllowInvalidLabelValueInSelector                        bool
 	AllowInvalidLabelValueInRequiredNodeAffinity            bool
+	AllowInvalidTopologySpreadConstraintLabelSelector       bool
+	OldPodViolatesMatchLabelKeysValidation                  bool
 }
 
 func newPodOpts(o Options, oldSpec *corev1.PodSpec, oldMeta *metav1.ObjectMeta) podOpts {
@@ -110,6 +112,7 @@ func newPodOpts(o Options, oldSpec *corev1.PodSpec, oldMeta *metav1.ObjectMeta) 
 			}
 		}
 		opts.AllowInvalidLabelValueInSelector, opts.AllowInvalidLabelValueInRequiredNodeAffinity = affinityRatchets(oldSpec)
+		opts.AllowInvalidTopologySpreadConstraintLabelSelector, opts.OldPodViolatesMatchLabelKeysValidation = topologySpreadRatchets(oldSpec)
 		// useAllowSysAdminWhenPrivilegeEscalationFalse (util.go:575-605).
 		visitContainers(oldSpec, field.NewPath("spec"), func(c *corev1.Container, _ *field.Path) {
 			sc := c.SecurityContext
@@ -317,7 +320,6 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 		}
 	}
 	allErrs = append(allErrs, validateAffinity(spec.Affinity, opts, fldPath.Child("affinity"))...)
-	// topologySpreadConstraints: not covered.
 	allErrs = append(allErrs, validatePodDNSConfig(spec.DNSConfig, &spec.DNSPolicy, fldPath.Child("dnsConfig"))...)
 	for i, g := range spec.ReadinessGates {
 		allErrs = append(allErrs, validateQualifiedName(string(g.ConditionType), fldPath.Child("readinessGates").Index(i).Child("conditionType"))...)
@@ -330,6 +332,7 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 		}
 		seenGates.Insert(g.Name)
 	}
+	allErrs = append(allErrs, validateTopologySpreadConstraints(spec.TopologySpreadConstraints, fldPath.Child("topologySpreadConstraints"), opts)...)
 	allErrs = append(allErrs, validateWindowsHostProcessPod(spec, fldPath, opts)...)
 	allErrs = append(allErrs, validateHostUsers(spec, fldPath, opts)...)
 	allErrs = append(allErrs, validatePodHostName(spec, fldPath)...)
