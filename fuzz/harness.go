@@ -213,7 +213,7 @@ func (s *server) do(method, path, contentType string, body []byte) Answer {
 	if json.Unmarshal(raw, &probe) == nil && probe.Kind == "Status" || resp.StatusCode >= 400 {
 		st := &metav1.Status{}
 		if json.Unmarshal(raw, st) == nil {
-			orderMapKeys(st)
+			canonicalize(st)
 			a.Status = st
 		}
 	}

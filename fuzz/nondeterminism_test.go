@@ -57,3 +57,20 @@ func TestOrderMapKeysLeavesListsAndOtherRunsAlone(t *testing.T) {
 		t.Fatalf("reordered list indexes: %+v", s.Details.Causes)
 	}
 }
+
+// Two answers kube-apiserver v1.37.2 gave to the same apply.
+func TestHideMapWalkErrors(t *testing.T) {
+	one := &metav1.Status{Message: "failed to create typed patch object (/; /v1, Kind=Pod): .metadata.n]me: field not declared in schema"}
+	two := &metav1.Status{Message: "failed to create typed patch object (/; /v1, Kind=Pod): errors:\n  .metadata.annotations: expected map, got &{a}\n  .metadata.n]me: field not declared in schema"}
+	canonicalize(one)
+	canonicalize(two)
+	if one.Message != two.Message {
+		t.Fatalf("%q != %q", one.Message, two.Message)
+	}
+	kept := &metav1.Status{Message: "failed to create typed patch object (/p; /v1, Kind=Pod): .metadata.annotations: expected map, got &{a}"}
+	want := kept.Message
+	canonicalize(kept)
+	if kept.Message != want {
+		t.Fatalf("a deterministic message changed: %q", kept.Message)
+	}
+}
