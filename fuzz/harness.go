@@ -172,11 +172,16 @@ func (h *Harness) Do(req Request) [2]Answer {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = s.do(req.Method, substitute(req.Path, req.Vars[i]), req.ContentType, []byte(substitute(string(req.Body), req.Vars[i])))
+			out[i] = s.send(req, i)
 		}()
 	}
 	wg.Wait()
 	return out
+}
+
+// send sends req to s, which is server i.
+func (s *server) send(req Request, i int) Answer {
+	return s.do(req.Method, substitute(req.Path, req.Vars[i]), req.ContentType, []byte(substitute(string(req.Body), req.Vars[i])))
 }
 
 func substitute(s string, vars map[string]string) string {
@@ -244,6 +249,15 @@ func (h *Harness) Differences(steps ...Exchange) string {
 		obs[i] = rec.Observations
 	}
 	return observe.Diff(ServerNames, obs[0], obs[1])
+}
+
+// observation is one answer as the differential comparison sees it.
+func (h *Harness) observation(step string, a Answer) string {
+	rec := &observe.Recorder{NS: h.NS}
+	if a.Err != nil {
+		return observe.Canonical(rec.Normalize(step, noAnswer(a.Err)))
+	}
+	return observe.Canonical(rec.Normalize(step, a.Response))
 }
 
 // Panics returns how many handler panics Ephemera has recovered in this
