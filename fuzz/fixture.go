@@ -30,8 +30,8 @@ import (
 const (
 	VarName = "$NAME" // the fixture pod's name (the same on both servers)
 	VarNS   = "$NS"   // the harness namespace
-	VarRV   = "$RV"   // the fixture pod's resourceVersion on that server
-	VarUID  = "$UID"  // the fixture pod's UID on that server
+	VarRV   = "$RV"   // the fixture pod's resourceVersion on that server, as a JSON string "$RV"
+	VarUID  = "$UID"  // the fixture pod's UID on that server, as a JSON string "$UID"
 )
 
 // BasePod is the pod every fixture starts as: one init container "init",
@@ -67,6 +67,8 @@ func FixtureDoc() any {
 	return doc
 }
 
+func quote(s string) string { return `"` + s + `"` }
+
 func mustJSON(v any) []byte {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -88,7 +90,10 @@ type Fixture struct {
 func (f *Fixture) Vars(ns string) [2]map[string]string {
 	var v [2]map[string]string
 	for i := range v {
-		v[i] = map[string]string{VarName: f.Name, VarNS: ns, VarRV: f.RV[i], VarUID: f.UID[i]}
+		// The values each server assigns itself replace only a whole JSON
+		// string, "$RV": placed anywhere else (as syntax in a broken body)
+		// they would make the servers' parse errors differ by construction.
+		v[i] = map[string]string{VarName: f.Name, VarNS: ns, quote(VarRV): quote(f.RV[i]), quote(VarUID): quote(f.UID[i])}
 	}
 	return v
 }
