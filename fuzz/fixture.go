@@ -86,16 +86,15 @@ type Fixture struct {
 	Stored [2][]byte
 }
 
-// Vars are the placeholders of requests on this fixture, per server.
-func (f *Fixture) Vars(ns string) [2]map[string]string {
-	var v [2]map[string]string
-	for i := range v {
-		// The values each server assigns itself replace only a whole JSON
-		// string, "$RV": placed anywhere else (as syntax in a broken body)
-		// they would make the servers' parse errors differ by construction.
-		v[i] = map[string]string{VarName: f.Name, VarNS: ns, quote(VarRV): quote(f.RV[i]), quote(VarUID): quote(f.UID[i])}
+// Vars are the placeholders of requests on this fixture, per server:
+// $NAME and $NS anywhere, and the values each server assigns itself, "$RV"
+// and "$UID", as whole JSON strings of a valid JSON body (Request.JSONVars).
+func (f *Fixture) Vars(ns string) (vars, jsonVars [2]map[string]string) {
+	for i := range vars {
+		vars[i] = map[string]string{VarName: f.Name, VarNS: ns}
+		jsonVars[i] = map[string]string{quote(VarRV): quote(f.RV[i]), quote(VarUID): quote(f.UID[i])}
 	}
-	return v
+	return vars, jsonVars
 }
 
 // Fixture returns a pod with the existing ephemeral container, the same on

@@ -131,14 +131,17 @@ func newHarness() (*Harness, error) {
 }
 
 // Request is one request, sent alike to both servers. In Path and Body,
-// Vars are replaced per server before sending (e.g. a pod's
-// resourceVersion, which differs between the servers).
+// Vars are replaced per server before sending; JSONVars (a pod's
+// resourceVersion, which differs between the servers) only in a body that
+// is valid JSON: in a broken one the value would become syntax, which each
+// server's parse error would quote differently.
 type Request struct {
 	Method      string
 	Path        string
 	ContentType string
 	Body        []byte
 	Vars        [2]map[string]string
+	JSONVars    [2]map[string]string
 }
 
 // Answer is one server's answer to a Request.
@@ -181,7 +184,11 @@ func (h *Harness) Do(req Request) [2]Answer {
 
 // send sends req to s, which is server i.
 func (s *server) send(req Request, i int) Answer {
-	return s.do(req.Method, substitute(req.Path, req.Vars[i]), req.ContentType, []byte(substitute(string(req.Body), req.Vars[i])))
+	body := string(req.Body)
+	if json.Valid(req.Body) {
+		body = substitute(body, req.JSONVars[i])
+	}
+	return s.do(req.Method, substitute(req.Path, req.Vars[i]), req.ContentType, []byte(substitute(body, req.Vars[i])))
 }
 
 func substitute(s string, vars map[string]string) string {

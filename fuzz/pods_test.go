@@ -113,9 +113,10 @@ func FuzzEphemeralContainersPatch(f *testing.F) {
 		opts := DecodeOptions(mode / uint8(len(ecPatchTypes)))
 		payload := Body(ct, body, edits)
 		fx := fixture(t, h)
+		vars, jsonVars := fx.Vars(h.NS)
 		path := h.podPath(fx.Name) + "/ephemeralcontainers" + opts.Query()
 		h.Check(t, Case{
-			Req:         Request{Method: http.MethodPatch, Path: path, ContentType: ct, Body: payload, Vars: fx.Vars(h.NS)},
+			Req:         Request{Method: http.MethodPatch, Path: path, ContentType: ct, Body: payload, Vars: vars, JSONVars: jsonVars},
 			Pod:         fx.Name,
 			Fixture:     fx,
 			DryRun:      opts.DryRun,
@@ -153,9 +154,10 @@ func FuzzPodPatch(f *testing.F) {
 		}
 		payload := Body(ct, body, edits)
 		fx := fixture(t, h)
+		vars, jsonVars := fx.Vars(h.NS)
 		path := h.podPath(fx.Name) + opts.Query()
 		h.Check(t, Case{
-			Req:     Request{Method: http.MethodPatch, Path: path, ContentType: ct, Body: payload, Vars: fx.Vars(h.NS)},
+			Req:     Request{Method: http.MethodPatch, Path: path, ContentType: ct, Body: payload, Vars: vars, JSONVars: jsonVars},
 			Pod:     fx.Name,
 			Fixture: fx,
 			DryRun:  opts.DryRun,
@@ -203,9 +205,10 @@ func FuzzEphemeralContainersUpdate(f *testing.F) {
 		opts := DecodeOptions(mode)
 		payload := Body(JSON, body, edits)
 		fx := fixture(t, h)
+		vars, jsonVars := fx.Vars(h.NS)
 		path := h.podPath(fx.Name) + "/ephemeralcontainers" + opts.Query()
 		h.Check(t, Case{
-			Req:         Request{Method: http.MethodPut, Path: path, ContentType: JSON, Body: payload, Vars: fx.Vars(h.NS)},
+			Req:         Request{Method: http.MethodPut, Path: path, ContentType: JSON, Body: payload, Vars: vars, JSONVars: jsonVars},
 			Pod:         fx.Name,
 			Fixture:     fx,
 			DryRun:      opts.DryRun,
@@ -241,9 +244,10 @@ func FuzzEphemeralContainersApply(f *testing.F) {
 			FieldValidation: fieldValidations[(mode>>4)%4]}
 		payload := Body(ApplyPatch, body, edits)
 		fx := fixture(t, h)
+		vars, jsonVars := fx.Vars(h.NS)
 		path := h.podPath(fx.Name) + "/ephemeralcontainers" + opts.Query()
 		h.Check(t, Case{
-			Req:         Request{Method: http.MethodPatch, Path: path, ContentType: ApplyPatch, Body: payload, Vars: fx.Vars(h.NS)},
+			Req:         Request{Method: http.MethodPatch, Path: path, ContentType: ApplyPatch, Body: payload, Vars: vars, JSONVars: jsonVars},
 			Pod:         fx.Name,
 			Fixture:     fx,
 			DryRun:      opts.DryRun,
