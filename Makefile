@@ -12,8 +12,11 @@ BIN := bin
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
+# staticcheck 2026.2.2; `go run pkg@version` builds exactly this version,
+# checked against the Go checksum database.
+STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test unit conformance conformance-all differential bench fuzz lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit conformance conformance-all differential differential-audit bench bench-parallel fuzz lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -33,9 +36,12 @@ test: lint unit conformance-all
 
 # The conformance package runs in conformance-all, on each target; the
 # storage backend, where data races would hide, runs under the race detector.
+# Tests that compare with the reference binaries skip without them, except
+# here: EPHEMERA_REQUIRE_REFERENCE makes a missing binary fail
+# (internal/referencetest).
 unit: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -tags envtest $$($(GO) list ./... | grep -v -e /conformance$$ -e /registry/memory$$)
-	$(GO) test -count=1 -race ./registry/memory/
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -count=1 $$($(GO) list ./... | grep -v -e /conformance$$ -e /storage/memory$$)
+	$(GO) test -count=1 -race ./storage/memory/
 
 ## conformance: run the suite on TARGET=ephemera|ephemera-kubelet|envtest|kubeconfig=PATH
 ## (ephemera-kubelet: Ephemera with its simulated kubelet, so the kubelet tier runs too).
@@ -47,10 +53,21 @@ conformance-all: reference
 	$(MAKE) conformance TARGET=ephemera-kubelet
 	$(MAKE) conformance TARGET=envtest
 	$(MAKE) differential
+	$(MAKE) differential-audit
 
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
 differential: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential
+
+## differential-audit: the API tier on Ephemera and envtest under two audit
+## policies (Metadata, RequestResponse); the audit events of every scenario
+## must be equal once normalized (conformance/audit.go).
+differential-audit: reference
+	for level in metadata requestresponse; do \
+	  KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -ginkgo.label-filter=api \
+	    -differential=ephemera,envtest -audit-policy=$(CURDIR)/conformance/testdata/audit-$$level.yaml \
+	    -report-dir=$(CURDIR)/_output/conformance/audit-$$level || exit 1; \
+	done
 
 ## kind-image: build the offline kind node image and test images (cached; ~1 min warm, ~8 min cold).
 kind-image:
@@ -66,7 +83,15 @@ kind-e2e:
 
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
 bench: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
+
+## bench-parallel: 100 tests in one package, each with its own server under
+## t.Parallel(): Ephemera at -parallel 2 (the default here) and 100, envtest at
+## -parallel 2; prints wall time and peak RSS of the process tree.
+bench-parallel: reference
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 100 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=envtest KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -tags parallelbench -count=1 -v -timeout 30m -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
 
 ## fuzz: run every differential fuzz target (./fuzz: Ephemera against a real
 ## kube-apiserver) for FUZZTIME each; prints executions per second per target.
@@ -75,10 +100,13 @@ FUZZTIME ?= 60s
 fuzz: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) FUZZTIME=$(FUZZTIME) hack/fuzz.sh
 
-## lint: go vet (envtest-tagged tests included) and gofmt.
+## lint: go vet, gofmt, staticcheck, and every hack/verify-*.sh (generated
+## files are what their generators produce; one gate for reference tests).
 lint:
-	$(GO) vet -tags envtest ./...
+	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@for v in hack/verify-*.sh; do echo "$$v"; $$v || exit 1; done
 
 ## openapi: regenerate apiserver/openapi from the k8s.io/api types.
 openapi:

@@ -1,7 +1,33 @@
-// Package apiserver wires Ephemera's API server: a k8s.io/apiserver generic
-// server serving core/v1 pods (with pods/status and pods/ephemeralcontainers),
-// namespaces, service accounts and events, over the in-memory store or etcd.
-// Environment (environment.go) runs it in-process for tests.
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package apiserver wires Ephemera's API server, the way
+// k8s.io/sample-apiserver's pkg/apiserver and kube-apiserver's
+// pkg/controlplane do: a k8s.io/apiserver generic server with its
+// authentication, authorization and admission, and the REST storage of
+// package registry installed as API groups, over the in-memory store
+// (storage/memory) or etcd. It serves core/v1 pods (with pods/status,
+// pods/ephemeralcontainers, pods/binding, pods/log, pods/attach and
+// pods/exec), nodes (with nodes/status), namespaces (with namespaces/status
+// and namespaces/finalize), service accounts and events.
+//
+// Environment (environment.go) runs a server in-process for tests, shaped
+// like controller-runtime's envtest.Environment, and in cluster mode the
+// simulations beside it (package kubelet), which reach the server only
+// through its API.
 package apiserver
 
 import (
@@ -15,37 +41,35 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
-	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
+	"k8s.io/client-go/kubernetes"
 	restclient "k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
 	openapicommon "k8s.io/kube-openapi/pkg/common"
 
-	"github.com/ephemera-dev/ephemera/apiserver/admission"
-	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
+	"github.com/ephemera-dev/ephemera/admission"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
+	"github.com/ephemera-dev/ephemera/controlplane/systemnamespaces"
+	"github.com/ephemera-dev/ephemera/faults"
 	"github.com/ephemera-dev/ephemera/internal/internaldecode"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
-	"github.com/ephemera-dev/ephemera/registry/memory"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
 	"github.com/ephemera-dev/ephemera/registry/node"
 	"github.com/ephemera-dev/ephemera/registry/pod"
 	"github.com/ephemera-dev/ephemera/registry/serviceaccount"
+	"github.com/ephemera-dev/ephemera/storage/memory"
 	"github.com/ephemera-dev/ephemera/strategy/validation"
 )
 
@@ -79,14 +103,18 @@ type Config struct {
 	DisallowPrivileged bool
 	// DisableHTTP2 serves HTTP/1.1 only.
 	DisableHTTP2 bool
-	// SimulateKubelet registers a Ready node and runs a simulated kubelet
-	// (package apiserver/kubelet) that schedules pods to it, drives their
-	// status and serves pods/log and pods/attach. Off by default, so that
-	// the default server behaves as envtest's (no node, no kubelet).
-	SimulateKubelet bool
-	// KubeletRules choose what the simulated kubelet does per image or
-	// container; ignored unless SimulateKubelet.
-	KubeletRules kubelet.Rules
+	// KubeletConnection is what pods/log, pods/attach and pods/exec reach
+	// on a pod's node, as kube-apiserver reaches the node's kubelet. nil: no
+	// kubelet answers (envtest's situation), and those requests fail as they
+	// do there. Environment sets it to the simulated kubelet in cluster mode.
+	KubeletConnection pod.Runtime
+	// Audit records requests as kube-apiserver's --audit-* flags do
+	// (audit.go); nil audits nothing.
+	Audit *AuditConfig
+	// Faults, if set, makes the server fail on purpose by its rules
+	// (package faults; faults.go); rules can change while it serves. Nil
+	// installs nothing.
+	Faults *faults.Set
 }
 
 // Server is a configured, not yet running Ephemera API server.
@@ -94,9 +122,12 @@ type Server struct {
 	generic *genericapiserver.GenericAPIServer
 	url     string
 	caPEM   []byte
-	token   string
+	token   string // the loopback client's
 	backend *memory.Backend
-	kubelet *kubelet.Kubelet // nil unless Config.SimulateKubelet
+	// clientCA signs user certificates; adminCert and adminKey are the
+	// admin's (see access.go).
+	clientCA            *clientCA
+	adminCert, adminKey []byte
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
@@ -147,10 +178,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 
 	config := genericapiserver.NewConfig(Codecs)
 	config.EffectiveVersion = effectiveVersion()
-	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
-	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
+	config.SkipOpenAPIInstallation = true // installLazyOpenAPI serves them
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
 	// On shutdown, end open watches (each watch handler is told the server is
 	// going away and closes its stream) instead of letting the HTTP server's
@@ -168,15 +200,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		Cert:         cert,
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
-	config.LoopbackClientConfig = s.RESTConfig()
-	config.Authentication.Authenticator = bearertoken.New(authenticator.TokenFunc(
-		func(_ context.Context, t string) (*authenticator.Response, bool, error) {
-			if t != token {
-				return nil, false, nil
-			}
-			return &authenticator.Response{User: adminUser}, true, nil
-		}))
-	config.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+	config.LoopbackClientConfig = s.loopbackConfig()
+	if err := applyAudit(config, cfg.Audit); err != nil {
+		return nil, err
+	}
 	// kube-apiserver's long-running requests (pkg/controlplane/apiserver/
 	// config.go, BuildGenericConfig): no request timeout for streams.
 	config.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
@@ -185,20 +212,21 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion)
+	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
 		s.backend = memory.NewBackend()
 		optsGetter = registry.NewMemoryOptions(storageCodec, s.backend.Decorator())
 	}
+	installFaults(config, optsGetter, cfg.Faults)
 	config.RESTOptionsGetter = optsGetter
-
-	var sim *kubelet.Kubelet
-	if cfg.SimulateKubelet {
-		sim = kubelet.New(kubelet.Options{Rules: cfg.KubeletRules})
+	acc, err := s.configureAccess(config, optsGetter)
+	if err != nil {
+		return nil, err
 	}
-	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, sim)
+
+	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection)
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +254,8 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		return nil, err
 	}
 
+	wrapAdmissionForFaults(config, cfg.Faults)
+
 	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
@@ -240,20 +270,22 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
 		return nil, err
 	}
-	generic.AddPostStartHookOrDie("ephemera-system-namespaces", func(hookCtx genericapiserver.PostStartHookContext) error {
-		return createSystemNamespaces(hookCtx, namespaces)
-	})
-	s.kubelet = sim
-	if sim != nil {
-		generic.AddPostStartHookOrDie("ephemera-simulated-kubelet", func(hookCtx genericapiserver.PostStartHookContext) error {
-			return sim.Run(hookCtx, hookCtx.LoopbackClientConfig)
-		})
+	if err := acc.install(generic, config); err != nil {
+		return nil, err
 	}
+	installLazyOpenAPI(generic, config)
+	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
+		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
+		if err != nil {
+			return err
+		}
+		return systemnamespaces.Run(hookCtx, client)
+	})
 	return s, nil
 }
 
 // newStorage builds the REST storage of every served resource.
-func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options, sim *kubelet.Kubelet) (map[string]rest.Storage, namespace.Storage, error) {
+func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options, kubelets pod.Runtime) (map[string]rest.Storage, namespace.Storage, error) {
 	storage := map[string]rest.Storage{}
 	pods, err := pod.NewStorage(optsGetter, Scheme, opts)
 	if err != nil {
@@ -275,10 +307,6 @@ func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options,
 	if err != nil {
 		return nil, namespace.Storage{}, err
 	}
-	var rt pod.Runtime // nil, not a nil *Kubelet, when there is no simulation
-	if sim != nil {
-		rt = sim
-	}
 	nodeExists := func(ctx context.Context, name string) error {
 		_, err := nodes.Node.Get(genericapirequest.WithNamespace(ctx, metav1.NamespaceNone), name, &metav1.GetOptions{})
 		return err
@@ -286,7 +314,7 @@ func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options,
 	for k, v := range pods.Map() {
 		storage[k] = v
 	}
-	for k, v := range pods.NewStreaming(nodeExists, rt).Map() {
+	for k, v := range pods.NewStreaming(nodeExists, kubelets).Map() {
 		storage[k] = v
 	}
 	for k, v := range nodes.Map() {
@@ -300,45 +328,10 @@ func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options,
 	return storage, namespaces, nil
 }
 
-// systemNamespaces exist from the start, as kube-apiserver's system-namespaces
-// controller makes them.
-var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease}
-
-func createSystemNamespaces(ctx context.Context, namespaces namespace.Storage) error {
-	// The store wants the request's namespace in the context, even when the
-	// resource is cluster-scoped and it is empty.
-	ctx = genericapirequest.WithNamespace(ctx, metav1.NamespaceNone)
-	for _, name := range systemNamespaces {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		Scheme.Default(ns)
-		_, err := namespaces.Namespace.Create(ctx, ns, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
-		if err != nil && !isAlreadyExists(err) {
-			return fmt.Errorf("creating namespace %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
 // Run serves until ctx is done, then shuts down and returns.
 func (s *Server) Run(ctx context.Context) error {
 	if s.backend != nil {
 		defer s.backend.Close()
-	}
-	if s.kubelet != nil {
-		// Stop the simulated kubelet (and its watch) before the server
-		// starts shutting down.
-		stopCtx := ctx
-		serverCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		defer cancel()
-		go func() {
-			select {
-			case <-stopCtx.Done():
-				s.kubelet.Stop()
-				cancel()
-			case <-serverCtx.Done():
-			}
-		}()
-		ctx = serverCtx
 	}
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
@@ -349,21 +342,25 @@ func (s *Server) URL() string { return s.url }
 // CAData is the PEM-encoded CA that signed the serving certificate.
 func (s *Server) CAData() []byte { return s.caPEM }
 
-// RESTConfig returns a config for the server's admin user.
+// RESTConfig returns a config for the server's admin user (AdminUser, a
+// client certificate, as envtest's admin).
 func (s *Server) RESTConfig() *restclient.Config {
 	return &restclient.Config{
 		Host:            s.url,
-		BearerToken:     s.token,
-		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM, CertData: s.adminCert, KeyData: s.adminKey},
 		QPS:             -1, // no client-side rate limit against a test server
 	}
 }
 
-// adminUser is the identity behind the admin token: a cluster admin through
-// system:masters, as envtest's admin user is.
-var adminUser = &user.DefaultInfo{
-	Name:   "ephemera-admin",
-	Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
+// loopbackConfig is the server's own client (post-start hooks, the simulated
+// kubelet): the privileged loopback token of system:apiserver.
+func (s *Server) loopbackConfig() *restclient.Config {
+	return &restclient.Config{
+		Host:            s.url,
+		BearerToken:     s.token,
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		QPS:             -1,
+	}
 }
 
 func randomToken() (string, error) {
@@ -414,5 +411,3 @@ func (f fixedInfo) Info() *apimachineryversion.Info {
 	info.GitCommit = "" // unstamped modules would say "$Format:%H$"
 	return info
 }
-
-func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }

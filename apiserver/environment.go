@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package apiserver
 
 import (
@@ -7,10 +23,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-logr/logr"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 
-	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
+	"github.com/ephemera-dev/ephemera/kubelet"
+	"github.com/ephemera-dev/ephemera/registry/pod"
+	"github.com/ephemera-dev/ephemera/requestlog"
 )
 
 // Environment runs an Ephemera API server in-process, shaped like
@@ -22,76 +41,146 @@ import (
 //	...
 //	defer env.Stop()
 //
-// Every Environment listens on its own free loopback port and shares nothing
-// with the others, so parallel tests can each start one.
+// The zero value is envtest's situation: an API server with no node, no
+// kubelet and no controllers. Cluster turns on cluster mode, whose
+// simulated node, kubelet and controllers talk to the server only through
+// its API, as on a real cluster. Every Environment listens on its own free
+// loopback port and shares nothing with the others, so parallel tests can
+// each start one.
 type Environment struct {
-	// Config is the admin *rest.Config of the running server; set by Start.
+	// Server configures the API server (address, storage, admission
+	// options). Its zero value serves in memory on a free loopback port.
+	Server Config
+
+	// Cluster, if set, runs the simulations of cluster mode beside the
+	// server: a Ready node whose kubelet schedules and runs pods, so
+	// ephemeral containers start and pods/log, pods/attach and pods/exec
+	// answer.
+	Cluster *ClusterOptions
+
+	// Config is the admin *rest.Config of the running server; set by Start
+	// (envtest.Environment.Config).
 	Config *rest.Config
+	// KubeConfig is an admin kubeconfig for the running server; set by Start
+	// (envtest.Environment.KubeConfig).
+	KubeConfig []byte
 
-	// EtcdServers, if set, stores objects in that etcd cluster instead of in
-	// memory.
-	EtcdServers []string
+	// ControlPlaneStartTimeout bounds Start; default 20s.
+	ControlPlaneStartTimeout time.Duration
+	// ControlPlaneStopTimeout bounds Stop; default 20s.
+	ControlPlaneStopTimeout time.Duration
 
-	// DisallowPrivileged mirrors kube-apiserver --allow-privileged=false.
-	DisallowPrivileged bool
+	// Logger receives the server's log lines (k8s.io/apiserver's klog
+	// output). The zero value discards them. klog is process-wide, so a
+	// Logger also receives the lines of other servers running in the same
+	// process at the same time (see internal/klogroute).
+	Logger logr.Logger
 
-	// SimulateKubelet runs a simulated node and kubelet (Config.SimulateKubelet):
-	// pods get scheduled and run, ephemeral containers start, pods/log and
-	// pods/attach answer. KubeletRules choose outcomes per image or container.
-	SimulateKubelet bool
-	KubeletRules    kubelet.Rules
+	// EnableHTTP2 serves HTTP/2 as well as HTTP/1.1 (Server.DisableHTTP2 is
+	// not consulted). Off by default: on shutdown an HTTP/2 server waits up
+	// to a second for each client connection to answer GOAWAY, which would
+	// make every Stop cost a second while a client is connected.
+	EnableHTTP2 bool
 
-	// StartTimeout bounds Start; default 20s.
-	StartTimeout time.Duration
-	// StopTimeout bounds Stop; default 20s.
-	StopTimeout time.Duration
-
-	server *Server
-	cancel context.CancelFunc
-	done   <-chan error
+	server    *Server
+	kubelet   *kubelet.Kubelet
+	cancel    context.CancelFunc
+	done      <-chan error
+	requests  *requestlog.Recorder
+	stopLogTo func()
 }
 
-// Start starts the server, waits until it is ready (/readyz answers 200) and
-// returns an admin *rest.Config for it.
+// ClusterOptions configure cluster mode.
+type ClusterOptions struct {
+	// Kubelet configures the simulated node and its kubelet: node name,
+	// InternalIP, pod CIDR and per-container rules. Zero values take the
+	// defaults of package kubelet.
+	Kubelet kubelet.Options
+}
+
+// The simulated kubelet is what the server reaches on a node.
+var _ pod.Runtime = &kubelet.Kubelet{}
+
+// Start starts the server, waits until it is ready (/readyz answers 200),
+// starts the simulations of cluster mode if asked, and returns an admin
+// *rest.Config for the server.
 func (e *Environment) Start() (*rest.Config, error) {
 	if e.server != nil {
 		return nil, errors.New("environment already started")
 	}
-	// HTTP/1.1 only: on shutdown an HTTP/2 server waits up to a second for
-	// every client connection to answer GOAWAY, which would make each Stop
-	// cost a second. Tests lose nothing by it.
-	s, err := New(Config{EtcdServers: e.EtcdServers, DisallowPrivileged: e.DisallowPrivileged, DisableHTTP2: true,
-		SimulateKubelet: e.SimulateKubelet, KubeletRules: e.KubeletRules})
+	cfg := e.Server
+	// HTTP/1.1 unless asked (see EnableHTTP2).
+	cfg.DisableHTTP2 = !e.EnableHTTP2
+	var k *kubelet.Kubelet
+	if e.Cluster != nil {
+		k = kubelet.New(e.Cluster.Kubelet)
+		cfg.KubeletConnection = k
+	}
+	e.routeLogs()
+	var requests *requestlog.Recorder
+	cfg.Audit, requests = e.audit()
+	s, err := New(cfg)
 	if err != nil {
+		e.stopLogs()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done, err := s.Start(ctx, timeoutOr(e.StartTimeout))
+	timeout := timeoutOr(e.ControlPlaneStartTimeout)
+	done, err := s.Start(ctx, timeout)
 	if err != nil {
 		cancel()
+		e.stopLogs()
 		return nil, err
 	}
-	e.server, e.cancel, e.done = s, cancel, done
+	if k != nil {
+		// Like a kubelet starting on a node: a client of the API, with its
+		// own user agent; Run returns once the node is registered.
+		if err := k.Run(ctx, s.RESTConfig()); err != nil {
+			cancel()
+			<-done
+			e.stopLogs()
+			return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
+		}
+	}
+	kubeconfig, err := s.Kubeconfig()
+	if err != nil {
+		if k != nil {
+			k.Stop()
+		}
+		cancel()
+		<-done
+		e.stopLogs()
+		return nil, err
+	}
+	e.server, e.kubelet, e.cancel, e.done, e.requests = s, k, cancel, done, requests
 	e.Config = s.RESTConfig()
+	e.KubeConfig = kubeconfig
 	return rest.CopyConfig(e.Config), nil
 }
 
-// Stop stops the server and waits until it has shut down. Stopping an
-// Environment that was never started is a no-op.
+// Stop stops the simulations, then the server, and waits until it has shut
+// down. Stopping an Environment that was never started is a no-op.
 func (e *Environment) Stop() error {
 	if e.server == nil {
 		return nil
 	}
+	// The kubelet goes first, so that none of its requests (an open watch)
+	// is in flight when the server shuts down.
+	if e.kubelet != nil {
+		e.kubelet.Stop()
+	}
 	e.cancel()
-	defer func() { e.server, e.cancel, e.done = nil, nil, nil }()
+	defer e.stopLogs()
+	defer func() { e.server, e.kubelet, e.cancel, e.done = nil, nil, nil, nil }()
+	timeout := timeoutOr(e.ControlPlaneStopTimeout)
 	select {
 	case err := <-e.done:
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("server stopped with error: %w", err)
 		}
 		return nil
-	case <-time.After(timeoutOr(e.StopTimeout)):
-		return fmt.Errorf("server did not stop within %s", timeoutOr(e.StopTimeout))
+	case <-time.After(timeout):
+		return fmt.Errorf("server did not stop within %s", timeout)
 	}
 }
 

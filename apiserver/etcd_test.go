@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package apiserver_test
 
 import (
@@ -17,18 +33,15 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
-// startEtcd runs the reference etcd (built by hack/reference-binaries.sh into
-// KUBEBUILDER_ASSETS) on free loopback ports with a throw-away data
-// directory, and returns its client URL.
+// startEtcd runs the reference etcd (built by hack/reference-binaries.sh) on
+// free loopback ports with a throw-away data directory, and returns its
+// client URL.
 func startEtcd(t *testing.T) string {
 	t.Helper()
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	bin := filepath.Join(assets, "etcd")
-	if _, err := os.Stat(bin); assets == "" || err != nil {
-		t.Skip("needs the reference etcd: run `make test` (or hack/reference-binaries.sh and set KUBEBUILDER_ASSETS)")
-	}
+	bin := filepath.Join(referencetest.Assets(t, "etcd"), "etcd")
 	clientURL := "http://" + freeAddr(t)
 	peerURL := "http://" + freeAddr(t)
 	cmd := exec.Command(bin,
@@ -80,7 +93,7 @@ func TestSharedEtcd(t *testing.T) {
 
 	var clients [2]*kubernetes.Clientset
 	for i := range clients {
-		env := &apiserver.Environment{EtcdServers: []string{etcd}}
+		env := &apiserver.Environment{Server: apiserver.Config{EtcdServers: []string{etcd}}}
 		cfg, err := env.Start()
 		if err != nil {
 			t.Fatalf("replica %d: %v", i, err)

@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package apiserver
 
 import (
@@ -16,20 +32,16 @@ const ContextName = "ephemera"
 func (s *Server) Kubeconfig() ([]byte, error) {
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[ContextName] = &clientcmdapi.Cluster{Server: s.url, CertificateAuthorityData: s.caPEM}
-	cfg.AuthInfos[ContextName] = &clientcmdapi.AuthInfo{Token: s.token}
+	cfg.AuthInfos[ContextName] = &clientcmdapi.AuthInfo{ClientCertificateData: s.adminCert, ClientKeyData: s.adminKey}
 	cfg.Contexts[ContextName] = &clientcmdapi.Context{Cluster: ContextName, AuthInfo: ContextName, Namespace: "default"}
 	cfg.CurrentContext = ContextName
 	return clientcmd.Write(*cfg)
 }
 
-// WriteKubeconfig writes the admin kubeconfig to path atomically (a temporary
-// file in the same directory, renamed into place), readable only by its
-// owner: a reader never sees a half-written file.
-func (s *Server) WriteKubeconfig(path string) error {
-	data, err := s.Kubeconfig()
-	if err != nil {
-		return err
-	}
+// WriteKubeconfig writes a kubeconfig to path atomically (a temporary file
+// in the same directory, renamed into place), readable only by its owner: a
+// reader never sees a half-written file.
+func WriteKubeconfig(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package apiserver
 
 import (
@@ -7,7 +23,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 
-	"github.com/ephemera-dev/ephemera/strategy"
+	"github.com/ephemera-dev/ephemera/strategy/defaults"
+	"github.com/ephemera-dev/ephemera/strategy/event"
+	"github.com/ephemera-dev/ephemera/strategy/namespace"
+	"github.com/ephemera-dev/ephemera/strategy/node"
+	"github.com/ephemera-dev/ephemera/strategy/pod"
 )
 
 // servedTypes are the core/v1 kinds Ephemera stores. They are registered a
@@ -30,6 +50,7 @@ var servedTypes = []runtime.Object{
 func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	scheme := runtime.NewScheme()
 	must(corev1.AddToScheme(scheme))
+	addAccessTypes(scheme)
 	internal := schema.GroupVersion{Group: "", Version: runtime.APIVersionInternal}
 	scheme.AddKnownTypes(internal, servedTypes...)
 	// Options and list-meta types the handlers decode into the internal version.
@@ -40,8 +61,18 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	scheme.AddUnversionedTypes(schema.GroupVersion{Group: "", Version: "v1"},
 		&metav1.Status{}, &metav1.APIVersions{}, &metav1.APIGroupList{},
 		&metav1.APIGroup{}, &metav1.APIResourceList{})
-	must(strategy.RegisterDefaults(scheme))
-	must(strategy.RegisterFieldLabelConversions(scheme))
+	must(defaults.RegisterDefaults(scheme))
+	// Field-label conversions, as pkg/apis/core/v1/conversion.go registers
+	// them; kinds without one (ServiceAccount) get the scheme's default
+	// (metadata.name, metadata.namespace).
+	for kind, conv := range map[string]runtime.FieldLabelConversionFunc{
+		"Pod":       pod.FieldLabelConversion,
+		"Namespace": namespace.FieldLabelConversion,
+		"Event":     event.FieldLabelConversion,
+		"Node":      node.FieldLabelConversion,
+	} {
+		must(scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind), conv))
+	}
 	must(registerCrossKindConversionErrors(scheme))
 	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
 	return scheme, serializer.NewCodecFactory(scheme)

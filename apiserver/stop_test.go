@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package apiserver_test
 
 import (
@@ -19,9 +35,11 @@ func TestStopWithOpenWatch(t *testing.T) {
 		name string
 		env  func(t *testing.T) *apiserver.Environment
 	}{
-		{"memory", func(*testing.T) *apiserver.Environment { return &apiserver.Environment{StopTimeout: 10 * time.Second} }},
+		{"memory", func(*testing.T) *apiserver.Environment {
+			return &apiserver.Environment{ControlPlaneStopTimeout: 10 * time.Second}
+		}},
 		{"etcd", func(t *testing.T) *apiserver.Environment {
-			return &apiserver.Environment{EtcdServers: []string{startEtcd(t)}, StopTimeout: 10 * time.Second}
+			return &apiserver.Environment{Server: apiserver.Config{EtcdServers: []string{startEtcd(t)}}, ControlPlaneStopTimeout: 10 * time.Second}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,24 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package conformance
 
 import (
 	"os"
+	"strconv"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -92,17 +109,9 @@ func ecNames(p *corev1.Pod) []string {
 }
 
 func fieldEC(i int, rest string) string {
-	s := "spec.ephemeralContainers[" + itoa(i) + "]"
+	s := "spec.ephemeralContainers[" + strconv.Itoa(i) + "]"
 	if rest != "" {
 		s += "." + rest
 	}
 	return s
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

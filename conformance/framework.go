@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package conformance
 
 import (
@@ -192,9 +208,7 @@ func (f *F) Do(req Req) *Result {
 	raw, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
 	r := &Result{Code: resp.StatusCode, Body: raw, Header: resp.Header}
-	for _, w := range resp.Header.Values("Warning") {
-		r.Warnings = append(r.Warnings, w)
-	}
+	r.Warnings = append(r.Warnings, resp.Header.Values("Warning")...)
 	var probe struct{ Kind string }
 	if json.Unmarshal(raw, &probe) == nil && probe.Kind == "Status" || resp.StatusCode >= 400 {
 		st := &metav1.Status{}

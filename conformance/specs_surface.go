@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package conformance
 
 import (
@@ -161,7 +177,7 @@ var _ = Describe("pods/ephemeralcontainers surface", func() {
 		Expect(entry).NotTo(BeNil())
 		Expect(entry.Operation).To(Equal(metav1.ManagedFieldsOperationApply))
 		Expect(entry.Subresource).To(Equal("ephemeralcontainers"))
-		Expect(string(entry.FieldsV1.Raw)).To(ContainSubstring(`"k:{\"name\":\"ssa1\"}"`))
+		Expect(entry.FieldsV1.GetRawString()).To(ContainSubstring(`"k:{\"name\":\"ssa1\"}"`))
 	})
 
 	API("surface/server-side apply requires a fieldManager", func(f *F) {

@@ -1,9 +1,25 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package conformance is Ephemera's conformance suite: Ginkgo v2 specs that
 // run the same pods/ephemeralcontainers scenarios against several targets
 // (Ephemera in-process, envtest = real kube-apiserver + etcd, any cluster via a
 // kubeconfig). The expectations come from upstream kube-apiserver v1.37.2 and
-// are confirmed on the real server (envtest); see
-// /work/shared/reference/upstream-ephemeral-behavior.md.
+// are confirmed on the real server (envtest); each scenario names the upstream
+// rule it checks.
 //
 // The specs live in non-test files so that both `go test ./conformance/` and
 // the `ephemera conformance` CLI can run them through Run.
@@ -35,6 +51,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -63,6 +80,9 @@ type EphemeraTarget struct {
 	// SimulateKubelet runs Ephemera's simulated node and kubelet, so the
 	// kubelet-tier scenarios run too (target "ephemera-kubelet").
 	SimulateKubelet bool
+	// AuditPolicyFile and AuditLogPath, if set, audit every request as
+	// kube-apiserver's --audit-policy-file and --audit-log-path do.
+	AuditPolicyFile, AuditLogPath string
 
 	env *apiserver.Environment
 }
@@ -79,7 +99,15 @@ func (t *EphemeraTarget) Capabilities() Capabilities {
 }
 
 func (t *EphemeraTarget) Start(context.Context) (*rest.Config, error) {
-	t.env = &apiserver.Environment{SimulateKubelet: t.SimulateKubelet}
+	t.env = &apiserver.Environment{}
+	if t.SimulateKubelet {
+		t.env.Cluster = &apiserver.ClusterOptions{}
+	}
+	if t.AuditPolicyFile != "" {
+		opts := genericoptions.NewAuditOptions()
+		opts.PolicyFile, opts.LogOptions.Path = t.AuditPolicyFile, t.AuditLogPath
+		t.env.Server.Audit = &apiserver.AuditConfig{Options: opts}
+	}
 	cfg, err := t.env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", t.Name(), err)
@@ -107,7 +135,11 @@ type EnvtestTarget struct {
 	// AssetsDir holds kube-apiserver and etcd; empty means KUBEBUILDER_ASSETS,
 	// else DefaultReferenceAssets().
 	AssetsDir string
-	env       *envtest.Environment
+	// AuditPolicyFile and AuditLogPath, if set, are passed to kube-apiserver
+	// as --audit-policy-file and --audit-log-path.
+	AuditPolicyFile, AuditLogPath string
+
+	env *envtest.Environment
 }
 
 func (t *EnvtestTarget) Name() string               { return "envtest" }
@@ -131,6 +163,11 @@ func (t *EnvtestTarget) Start(ctx context.Context) (*rest.Config, error) {
 		}
 	}
 	t.env = &envtest.Environment{BinaryAssetsDirectory: dir}
+	if t.AuditPolicyFile != "" {
+		t.env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", t.AuditPolicyFile).
+			Set("audit-log-path", t.AuditLogPath)
+	}
 	cfg, err := t.env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest from %s: %w", dir, err)

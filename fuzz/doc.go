@@ -38,9 +38,10 @@ limitations under the License.
 // that most inputs are a small change of a valid request and reach
 // validation and the update strategy.
 //
-// The targets are in the test files, behind the envtest build tag:
+// The targets are in the test files; they need the reference binaries
+// (internal/referencetest gates them: skipped without, failed in make test):
 //
 //	make fuzz FUZZTIME=10m       # every target in turn
-//	go test -tags envtest ./fuzz/ -run '^$' -fuzz '^FuzzPodPatch$' -fuzztime 60s
-//	go test -tags envtest ./fuzz/ # replay seeds and testdata/fuzz/<target>/ (make test)
+//	go test ./fuzz/ -run '^$' -fuzz '^FuzzPodPatch$' -fuzztime 60s
+//	go test ./fuzz/ # replay seeds and testdata/fuzz/<target>/ (make test)
 package fuzz

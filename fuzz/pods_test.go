@@ -1,5 +1,3 @@
-//go:build envtest
-
 /*
 Copyright The Ephemera Authors.
 
@@ -24,16 +22,18 @@ import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 // The differential fuzz targets. Each execution sends one fuzzed request to
 // Ephemera and to the reference kube-apiserver v1.37.2 (envtest) and fails
 // when their answers or the stored pods afterwards differ (Harness.Check).
 // `make fuzz FUZZTIME=...` fuzzes each in turn; `make test` (and plain
-// `go test -tags envtest ./fuzz/`) replays the seeds below and the kept
+// `go test ./fuzz/`) replays the seeds below and the kept
 // corpus under testdata/fuzz/<target>/.
 //
-//	go test -tags envtest ./fuzz/ -run '^$' -fuzz '^FuzzEphemeralContainersPatch$' -fuzztime 60s
+//	go test ./fuzz/ -run '^$' -fuzz '^FuzzEphemeralContainersPatch$' -fuzztime 60s
 //
 // Every target takes (mode byte, body, edits): mode selects the patch type
 // and the query options, body is the request body, edits are
@@ -47,7 +47,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// harness returns the process's Harness. The reference server is gated by
+// internal/referencetest, as every test on the reference binaries: outside
+// `make test` a missing binary skips, inside it fails. A reference server
+// handed over through ReferenceKubeconfigEnv (a fuzz worker's, or one
+// started some other way) needs no binaries here.
 func harness(f *testing.F) *Harness {
+	if os.Getenv(ReferenceKubeconfigEnv) == "" {
+		referencetest.Assets(f, "kube-apiserver", "etcd")
+	}
 	h, err := Shared()
 	if err != nil {
 		f.Fatal(err)

@@ -26,6 +26,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 // ReferenceKubeconfigEnv names the variable through which the process that
@@ -77,17 +79,10 @@ func startReference() (*reference, error) {
 		}
 		return &reference{cfg: cfg}, nil
 	}
-	dir := os.Getenv("KUBEBUILDER_ASSETS")
-	if dir == "" {
-		// Where hack/reference-binaries.sh puts them (as the conformance
-		// suite's envtest target assumes too).
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "ephemera", "reference", "k8s-v1.37.2-etcd-v3.7.0")
-	}
-	for _, bin := range []string{"kube-apiserver", "etcd"} {
-		if _, err := os.Stat(filepath.Join(dir, bin)); err != nil {
-			return nil, fmt.Errorf("reference server: %s not found in %s: run hack/reference-binaries.sh (or set KUBEBUILDER_ASSETS)", bin, dir)
-		}
+	// The tests check the binaries first (internal/referencetest).
+	dir, err := referencetest.Lookup("kube-apiserver", "etcd")
+	if err != nil {
+		return nil, err
 	}
 	env := &envtest.Environment{BinaryAssetsDirectory: dir}
 	env.ControlPlane.GetAPIServer().Out = io.Discard

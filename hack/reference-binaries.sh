@@ -1,4 +1,18 @@
 #!/usr/bin/env bash
+# Copyright The Ephemera Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 # Builds the reference binaries Ephemera is compared against, from the Go module
 # proxy only: kube-apiserver and kubectl (k8s.io/kubernetes), and etcd.
 # They land in a cache outside the repository, keyed by version, and are reused:

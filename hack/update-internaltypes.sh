@@ -1,4 +1,18 @@
 #!/usr/bin/env bash
+# Copyright The Ephemera Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 # Regenerates strategy/validation/zz_generated.internaltypes.go: tag-less mirrors of
 # the internal k8s.io/kubernetes/pkg/apis/core structs reachable from core.PodSpec and
 # core.EphemeralContainer. kube-apiserver renders its "may not be changed" diffs by
@@ -6,9 +20,13 @@
 # Ephemera reproduces the text from v1 objects through these mirrors.
 # The generator lives in its own module (hack/internaltypes) so that the main module
 # never depends on k8s.io/kubernetes.
+#
+# Usage: hack/update-internaltypes.sh [OUTPUT_FILE]   (default the file above;
+# hack/verify-internaltypes.sh generates into a temporary file and compares).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/strategy/validation/zz_generated.internaltypes.go"
+out="${1:-$root/strategy/validation/zz_generated.internaltypes.go}"
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 cd "$root/hack/internaltypes"
 echo "[update-internaltypes] generating $out" >&2
 go run . -header "$root/hack/boilerplate.go.txt" -o "$out"

@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
@@ -12,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 	"github.com/go-logr/logr"
 	"github.com/pmezard/go-difflib/difflib"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -24,17 +41,21 @@ import (
 // resourceVersions, timestamps, ages, random debugger names) are normalized.
 // The session is testdata/kubectl-session.txt.
 func TestKubectlAgainstRealServer(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	assets := referencetest.Assets(t, "kubectl", "kube-apiserver", "etcd")
 	kubectl := filepath.Join(assets, "kubectl")
-	if _, err := os.Stat(kubectl); assets == "" || err != nil {
-		t.Skip("needs the reference kubectl and kube-apiserver: run `make test` (or hack/reference-binaries.sh and set KUBEBUILDER_ASSETS)")
-	}
 	ctrllog.SetLogger(logr.Discard())
 	session := readSession(t, "testdata/kubectl-session.txt")
 
 	ephemeraKubeconfig := startEphemeraServe(t)
-	envtestKubeconfig := startEnvtest(t)
+	envtestKubeconfig := startEnvtest(t, assets)
 
+	compareSessions(t, kubectl, ephemeraKubeconfig, envtestKubeconfig, session)
+}
+
+// compareSessions runs the session with kubectl against both servers and
+// requires the same normalized output.
+func compareSessions(t *testing.T, kubectl, ephemeraKubeconfig, envtestKubeconfig string, session [][]string) {
+	t.Helper()
 	got := runSession(t, kubectl, ephemeraKubeconfig, session)
 	want := runSession(t, kubectl, envtestKubeconfig, session)
 	if got != want {
@@ -106,6 +127,8 @@ var volatile = []struct {
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`), "<time>"},
 	{regexp.MustCompile(`(resourceVersion: |"resourceVersion":\s*)"?\d+"?`), "${1}<rv>"},
 	{regexp.MustCompile(`debugger-[a-z0-9]{5}`), "debugger-<rand>"},
+	// A client certificate's fingerprint (the credential id of auth whoami).
+	{regexp.MustCompile(`X509SHA256=[0-9a-f]{64}`), "X509SHA256=<fingerprint>"},
 	{regexp.MustCompile(`https://127\.0\.0\.1:\d+`), "https://<server>"},
 	// Build stamps of the reference binaries differ from any release's.
 	{regexp.MustCompile(`(gitCommit|buildDate): .*`), "${1}: <stamp>"},
@@ -129,17 +152,14 @@ func normalize(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// startEphemeraServe builds the ephemera binary, runs `ephemera serve` and
-// returns the kubeconfig it wrote once ready.
-func startEphemeraServe(t *testing.T) string {
+// startEphemeraServe builds the ephemera binary, runs `ephemera serve` (with
+// extraArgs) and returns the kubeconfig it wrote once ready.
+func startEphemeraServe(t *testing.T, extraArgs ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ephemera")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildEphemera(t)
 	kubeconfig := filepath.Join(dir, "kubeconfig")
-	cmd := exec.Command(bin, "serve", "--kubeconfig-out", kubeconfig)
+	cmd := exec.Command(bin, append([]string{"serve", "--kubeconfig-out", kubeconfig}, extraArgs...)...)
 	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -180,9 +200,9 @@ func startEphemeraServe(t *testing.T) string {
 
 // startEnvtest starts a real kube-apiserver and etcd and returns an admin
 // kubeconfig for them.
-func startEnvtest(t *testing.T) string {
+func startEnvtest(t *testing.T, assets string) string {
 	t.Helper()
-	env := &envtest.Environment{}
+	env := &envtest.Environment{BinaryAssetsDirectory: assets}
 	if _, err := env.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,26 +1,45 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Command ephemera runs Ephemera, a fake Kubernetes API server whose pods and
 // ephemeral containers behave as kube-apiserver v1.37.2's do.
 //
-//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--simulate-kubelet [--kubelet-rules FILE]]
+//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--cluster [--kubelet-rules FILE]] [--user NAME[:GROUP,...]]... [-v N]
 //	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
-//	ephemera version
+//	ephemera version | ephemera --version
+//	ephemera completion bash|zsh|fish|powershell
+//
+// The command line is cobra/pflag, as kubectl's and kind's are: `--flag`
+// help, shell completion, and the logging flags of Kubernetes components
+// (-v, --vmodule, --logging-format) from k8s.io/component-base/logs.
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	logsapi "k8s.io/component-base/logs/api/v1"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
-	"github.com/ephemera-dev/ephemera/apiserver/kubelet"
+	"github.com/ephemera-dev/ephemera/internal/klogroute"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=...").
@@ -30,128 +49,117 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// usageError is a mistake on the command line: exit code 2, as before the
+// move to cobra.
+type usageError struct{ error }
+
+// run executes the command line and returns the exit code: 0 done, 1 failed,
+// 2 the command line was wrong.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
+	root := newRootCommand(stdout, stderr)
+	root.SetArgs(compatArgs(root, args))
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "required flag") {
+		fmt.Fprintf(stderr, "Error: %v\nSee '%s --help'.\n", err, cmd.CommandPath())
 		return 2
 	}
-	switch args[0] {
-	case "serve":
-		return serve(args[1:], stdout, stderr)
-	case "conformance":
-		return conformanceCmd(args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintf(stdout, "ephemera %s (kube-apiserver %s behaviour)\n", version, apiserver.KubernetesVersion)
-		return 0
-	case "help", "-h", "--help":
-		usage(stdout)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "ephemera: unknown command %q\n\n", args[0])
-		usage(stderr)
-		return 2
+	fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
+	return 1
+}
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	logConfig := logsapi.NewLoggingConfiguration()
+	root := &cobra.Command{
+		Use:   "ephemera",
+		Short: "A fake Kubernetes API server for testing ephemeral containers",
+		Long: `Ephemera: a fake Kubernetes API server whose pods and ephemeral containers
+behave as kube-apiserver ` + apiserver.KubernetesVersion + `'s do, and a conformance suite that checks
+any cluster against the same scenarios.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(stderr)
+			_ = cmd.Usage()
+			return usageError{errors.New("a command is required")}
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return applyLogging(cmd, logConfig)
+		},
 	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetVersionTemplate(fmt.Sprintf("ephemera {{.Version}} (kube-apiserver %s behaviour)\n", apiserver.KubernetesVersion))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	logsapi.AddFlags(logConfig, root.PersistentFlags())
+
+	root.AddCommand(newServeCommand(stdout, stderr), newConformanceCommand(stdout), &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(stdout, "ephemera %s (kube-apiserver %s behaviour)\n", version, apiserver.KubernetesVersion)
+		},
+	})
+	return root
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Ephemera: a fake Kubernetes API server for testing ephemeral containers.
-
-Usage:
-  ephemera serve [flags]   serve the API until interrupted (see 'ephemera serve -h')
-  ephemera conformance     run the conformance suite against a cluster (see 'ephemera conformance -h')
-  ephemera version         print the version
-`)
-}
-
-func serve(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ephemera serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	bindAddress := fs.String("bind-address", "127.0.0.1", "address to serve HTTPS on")
-	port := fs.Int("port", 0, "port to serve on; 0 picks a free port")
-	kubeconfigOut := fs.String("kubeconfig-out", defaultKubeconfigPath(), "where to write the admin kubeconfig once the server is ready")
-	etcdServers := fs.String("etcd-servers", "", "comma-separated etcd URLs; empty keeps objects in memory")
-	allowPrivileged := fs.Bool("allow-privileged", true, "allow privileged containers, as kube-apiserver's --allow-privileged (envtest and kind set true)")
-	simulateKubelet := fs.Bool("simulate-kubelet", false, "register a Ready node and simulate its kubelet: pods are scheduled and run, ephemeral containers start, pods/log and pods/attach answer (off: no node, as envtest)")
-	kubeletRules := fs.String("kubelet-rules", "", "JSON file of per-image/per-container outcomes for --simulate-kubelet (pull errors, exits, delays, output; see apiserver/kubelet.Rules)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+// applyLogging applies the logging flags as Kubernetes components do
+// (k8s.io/component-base/logs/api/v1.ValidateAndApply). Without -v, --vmodule
+// or --logging-format, Ephemera is quiet: the API server libraries' info
+// lines ("Serving securely on ...") are dropped and only warnings and errors
+// reach standard error, so they do not mix with the command's own output.
+// `-v 0` asks for what kube-apiserver prints by default.
+func applyLogging(cmd *cobra.Command, c *logsapi.LoggingConfiguration) error {
+	// Tests run several command lines in one process; the same
+	// configuration applied again is not an error.
+	logsapi.ReapplyHandling = logsapi.ReapplyHandlingIgnoreUnchanged
+	if err := logsapi.ValidateAndApply(c, nil); err != nil {
+		return usageError{err}
+	}
+	flags := cmd.Flags()
+	for _, name := range []string{"v", "vmodule", "logging-format"} {
+		if f := flags.Lookup(name); f != nil && f.Changed {
+			klogroute.LeaveAlone()
+			return nil
 		}
-		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ephemera serve: unexpected arguments %q\n", fs.Args())
-		return 2
-	}
+	klogroute.InstallQuiet()
+	return nil
+}
 
-	cfg := apiserver.Config{
-		BindAddress:        *bindAddress,
-		Port:               *port,
-		DisallowPrivileged: !*allowPrivileged,
+// compatArgs keeps the single-dash long flags that Go's flag package accepted
+// (ephemera serve -port 8443) working under pflag, which would read them as
+// shorthand groups: "-port" becomes "--port" when "port" is a long flag of
+// some command. One-letter flags (-v, -h) are left alone.
+func compatArgs(root *cobra.Command, args []string) []string {
+	long := map[string]bool{}
+	var collect func(*cobra.Command)
+	collect = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		for _, sub := range c.Commands() {
+			collect(sub)
+		}
 	}
-	if *etcdServers != "" {
-		cfg.EtcdServers = strings.Split(*etcdServers, ",")
-	}
-	if *kubeletRules != "" && !*simulateKubelet {
-		fmt.Fprintln(stderr, "ephemera serve: --kubelet-rules needs --simulate-kubelet")
-		return 2
-	}
-	if *simulateKubelet {
-		cfg.SimulateKubelet = true
-		if *kubeletRules != "" {
-			rules, err := kubelet.LoadRules(*kubeletRules)
-			if err != nil {
-				fmt.Fprintf(stderr, "ephemera serve: --kubelet-rules: %v\n", err)
-				return 2
+	collect(root)
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if len(name) > 1 && long[name] {
+				a = "-" + a
 			}
-			cfg.KubeletRules = rules
 		}
+		out = append(out, a)
 	}
-	server, err := apiserver.New(cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
-		return 1
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	storage := "in-memory storage"
-	if len(cfg.EtcdServers) > 0 {
-		storage = "etcd at " + *etcdServers
-	}
-	fmt.Fprintf(stderr, "Starting Ephemera %s (kube-apiserver %s behaviour) with %s...\n", version, apiserver.KubernetesVersion, storage)
-	done, err := server.Start(ctx, time.Minute)
-	if err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
-		return 1
-	}
-	// The kubeconfig appears only now, complete: its existence means "ready".
-	if err := server.WriteKubeconfig(*kubeconfigOut); err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: writing kubeconfig: %v\n", err)
-		stop()
-		<-done
-		return 1
-	}
-	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", server.URL())
-	fmt.Fprintf(stdout, "Kubeconfig: %s\n", *kubeconfigOut)
-	fmt.Fprintf(stdout, "Try: kubectl --kubeconfig %s get namespaces\n", *kubeconfigOut)
-	fmt.Fprintf(stdout, "Press Ctrl-C to stop.\n")
-
-	err = <-done
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
-		return 1
-	}
-	fmt.Fprintln(stderr, "Ephemera stopped.")
-	return 0
-}
-
-// defaultKubeconfigPath is where serve writes its kubeconfig unless told
-// otherwise: a file of its own beside the user's, never ~/.kube/config
-// itself, so that running Ephemera cannot disturb the user's clusters.
-func defaultKubeconfigPath() string {
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".kube", "ephemera.kubeconfig")
-	}
-	return filepath.Join(os.TempDir(), "ephemera.kubeconfig")
+	return out
 }

@@ -1,3 +1,19 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package event is the REST storage of core/v1 events
 // (k8s.io/kubernetes/pkg/registry/core/event/storage): events expire after
 // a TTL, as kube-apiserver's --event-ttl (1h by default) makes them.
@@ -15,11 +31,11 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/ephemera-dev/ephemera/registry/table"
-	"github.com/ephemera-dev/ephemera/strategy"
+	eventstrategy "github.com/ephemera-dev/ephemera/strategy/event"
 )
 
 // DefaultTTL is kube-apiserver's default --event-ttl.
-const DefaultTTL = 3600 // seconds
+const DefaultTTL = eventstrategy.TTLSeconds
 
 // REST is the storage of events.
 type REST struct {
@@ -33,11 +49,11 @@ func (r *REST) ShortNames() []string { return []string{"ev"} }
 
 // NewREST returns the event storage; events live ttlSeconds.
 func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper, ttlSeconds uint64) (*REST, error) {
-	s := strategy.NewEventStrategy(typer)
+	s := eventstrategy.NewStrategy(typer)
 	store := &genericregistry.Store{
 		NewFunc:       func() runtime.Object { return &corev1.Event{} },
 		NewListFunc:   func() runtime.Object { return &corev1.EventList{} },
-		PredicateFunc: strategy.MatchEvent,
+		PredicateFunc: eventstrategy.Match,
 		TTLFunc: func(runtime.Object, uint64, bool) (uint64, error) {
 			return ttlSeconds, nil
 		},
@@ -50,7 +66,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper, tt
 
 		TableConvertor: table.Convertor{Columns: columns, Row: row},
 	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: strategy.GetEventAttrs}); err != nil {
+	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: eventstrategy.GetAttrs}); err != nil {
 		return nil, err
 	}
 	return &REST{store}, nil

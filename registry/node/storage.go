@@ -1,7 +1,23 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package node is the REST storage of nodes and nodes/status, mirroring
 // k8s.io/kubernetes/pkg/registry/core/node/storage (NewStorage) without the
 // proxy subresource. Nodes are served for the kubelet simulation
-// (apiserver/kubelet): it registers its Node here as a kubelet would.
+// (kubelet): it registers its Node here as a kubelet would.
 package node
 
 import (
@@ -19,7 +35,7 @@ import (
 
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/table"
-	"github.com/ephemera-dev/ephemera/strategy"
+	nodestrategy "github.com/ephemera-dev/ephemera/strategy/node"
 )
 
 // Storage is the REST storage of nodes and nodes/status.
@@ -38,11 +54,11 @@ func (s Storage) Map() map[string]rest.Storage {
 
 // NewStorage returns the node storage on the given options.
 func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (Storage, error) {
-	nodeStrategy := strategy.NewNodeStrategy(typer)
+	nodeStrategy := nodestrategy.NewStrategy(typer)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &corev1.Node{} },
 		NewListFunc:               func() runtime.Object { return &corev1.NodeList{} },
-		PredicateFunc:             strategy.MatchNode,
+		PredicateFunc:             nodestrategy.Match,
 		DefaultQualifiedResource:  corev1.Resource("nodes"),
 		SingularQualifiedResource: corev1.Resource("node"),
 
@@ -55,11 +71,11 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper)
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{
 		RESTOptions: optsGetter,
-		AttrFunc:    strategy.GetNodeAttrs,
+		AttrFunc:    nodestrategy.GetAttrs,
 	}); err != nil {
 		return Storage{}, err
 	}
-	statusStrategy := strategy.NewNodeStatusStrategy(typer)
+	statusStrategy := nodestrategy.NewStatusStrategy(typer)
 	statusStore := *store
 	statusStore.UpdateStrategy = statusStrategy
 	statusStore.ResetFieldsStrategy = statusStrategy

@@ -1,8 +1,25 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package pod is the REST storage of pods and of the subresources Ephemera
-// serves for them: pods/status and pods/ephemeralcontainers. It mirrors
+// serves for them: pods/status, pods/ephemeralcontainers, pods/binding,
+// pods/log, pods/attach and pods/exec. It mirrors
 // k8s.io/kubernetes/pkg/registry/core/pod/storage (NewStorage): one
 // genericregistry.Store, copied once per subresource with that subresource's
-// update strategy. The rules themselves live in package strategy.
+// update strategy. The rules themselves live in package strategy/pod.
 package pod
 
 import (
@@ -16,7 +33,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/ephemera-dev/ephemera/registry"
-	"github.com/ephemera-dev/ephemera/strategy"
+	podstrategy "github.com/ephemera-dev/ephemera/strategy/pod"
 	"github.com/ephemera-dev/ephemera/strategy/validation"
 )
 
@@ -39,11 +56,11 @@ func (s Storage) Map() map[string]rest.Storage {
 
 // NewStorage returns the pod storage on the given options.
 func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper, opts validation.Options) (Storage, error) {
-	podStrategy := strategy.NewPodStrategy(typer, opts)
+	podStrategy := podstrategy.NewStrategy(typer, opts)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &corev1.Pod{} },
 		NewListFunc:               func() runtime.Object { return &corev1.PodList{} },
-		PredicateFunc:             strategy.MatchPod,
+		PredicateFunc:             podstrategy.Match,
 		DefaultQualifiedResource:  corev1.Resource("pods"),
 		SingularQualifiedResource: corev1.Resource("pod"),
 
@@ -58,12 +75,12 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper,
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{
 		RESTOptions: optsGetter,
-		AttrFunc:    strategy.GetPodAttrs,
+		AttrFunc:    podstrategy.GetAttrs,
 	}); err != nil {
 		return Storage{}, err
 	}
 
-	statusStrategy := strategy.NewPodStatusStrategy(typer, opts)
+	statusStrategy := podstrategy.NewStatusStrategy(typer, opts)
 	statusStore := *store
 	statusStore.UpdateStrategy = statusStrategy
 	statusStore.ResetFieldsStrategy = statusStrategy
@@ -71,9 +88,9 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper,
 	// Upstream replaces only the update strategy; the copy keeps the pod
 	// store's ResetFieldsStrategy, which is never consulted for this
 	// subresource because EphemeralContainersREST does not expose reset
-	// fields (catalog §1.9).
+	// fields (see EphemeralContainersREST).
 	ecStore := *store
-	ecStore.UpdateStrategy = strategy.NewPodEphemeralContainersStrategy(typer, opts)
+	ecStore.UpdateStrategy = podstrategy.NewEphemeralContainersStrategy(typer, opts)
 
 	return Storage{
 		Pod:                 &REST{Store: store},
@@ -101,8 +118,10 @@ func (r *REST) Categories() []string { return []string{"all"} }
 // EphemeralContainersREST is the storage of pods/ephemeralcontainers, mirroring
 // registry/core/pod/storage.EphemeralContainersREST. It is deliberately a
 // plain Getter+Updater: no TableConvertor (a Table-only Accept gets 406) and
-// no reset fields (server-side apply records every field sent, catalog §1.9),
-// exactly as upstream.
+// no reset fields, exactly as upstream: the API installer asks the REST object,
+// not its strategy, for reset fields (k8s.io/apiserver/pkg/endpoints/
+// installer.go), so server-side apply to this subresource records ownership
+// of every field sent, including those the strategy drops.
 type EphemeralContainersREST struct {
 	store *genericregistry.Store
 }

@@ -1,6 +1,23 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package serviceaccount is the REST storage of service accounts
 // (k8s.io/kubernetes/pkg/registry/core/serviceaccount/storage), without the
-// token subresource: Ephemera issues no tokens.
+// token subresource: the default mode, like envtest's server without a
+// service-account issuer, issues no tokens.
 package serviceaccount
 
 import (
@@ -14,7 +31,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/ephemera-dev/ephemera/registry/table"
-	"github.com/ephemera-dev/ephemera/strategy"
+	sastrategy "github.com/ephemera-dev/ephemera/strategy/serviceaccount"
 )
 
 // REST is the storage of service accounts.
@@ -29,7 +46,7 @@ func (r *REST) ShortNames() []string { return []string{"sa"} }
 
 // NewREST returns the service-account storage on the given options.
 func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (*REST, error) {
-	s := strategy.NewServiceAccountStrategy(typer)
+	s := sastrategy.NewStrategy(typer)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &corev1.ServiceAccount{} },
 		NewListFunc:               func() runtime.Object { return &corev1.ServiceAccountList{} },

@@ -1,0 +1,81 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package pod
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ephemera-dev/ephemera/strategy/defaults"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func warnPod() *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "warn.pod", Annotations: map[string]string{
+			"scheduler.alpha.kubernetes.io/critical-pod":     "",
+			corev1.SeccompPodAnnotationKey:                   "runtime/default",
+			corev1.SeccompContainerAnnotationKeyPrefix + "b": "runtime/default",
+		}},
+		Spec: corev1.PodSpec{
+			ImagePullSecrets:          []corev1.LocalObjectReference{{Name: "s"}, {Name: "s"}},
+			HostAliases:               []corev1.HostAlias{{IP: "10.0.0.1", Hostnames: []string{"a"}}, {IP: "10.0.0.1", Hostnames: []string{"b"}}},
+			TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "zone", WhenUnsatisfiable: corev1.ScheduleAnyway}},
+			Affinity:                  &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{TopologyKey: "zone"}}}},
+			Containers: []corev1.Container{
+				{Name: "a", Image: "busybox", Env: []corev1.EnvVar{{Name: "X", Value: "1"}, {Name: "X", Value: "2"}, {Name: "Y", Value: "1"}, {Name: "Y", Value: "a$(Y)"}},
+					Ports:     []corev1.ContainerPort{{Name: "http", ContainerPort: 80}, {ContainerPort: 81, HostIP: "10.0.0.1"}},
+					Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("100.5")}}},
+				{Name: "b", Image: "busybox", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 80}, {ContainerPort: 82, HostPort: 82}, {ContainerPort: 82, HostPort: 82, HostIP: "10.0.0.1"}}},
+			},
+		},
+	}
+}
+
+// The expected list is what kube-apiserver v1.37.2 returned for the same
+// pod (envtest_compare_test.go compares the two live).
+func TestPodWarningsOnCreate(t *testing.T) {
+	ctx := context.Background()
+	p := warnPod()
+	defaults.DefaultPod(p)
+	s := NewStrategy(nil)
+	s.PrepareForCreate(ctx, p)
+	got := strings.Join(s.WarningsOnCreate(ctx, p), "\n")
+	want := strings.Join([]string{
+		"metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; a DNS label is recommended: [must not contain dots]",
+		"spec.topologySpreadConstraints[0].labelSelector: a null labelSelector results in matching no pod",
+		"metadata.annotations[scheduler.alpha.kubernetes.io/critical-pod]: non-functional in v1.16+; use the \"priorityClassName\" field instead",
+		"spec.hostAliases[1].ip: duplicate ip \"10.0.0.1\"",
+		"spec.imagePullSecrets[1].name: duplicate name \"s\"",
+		"metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: non-functional in v1.27+; use the \"seccompProfile\" field instead",
+		"spec.containers[0].resources.limits[memory]: fractional byte value \"100500m\" is invalid, must be an integer",
+		"spec.containers[0].resources.requests[memory]: fractional byte value \"100500m\" is invalid, must be an integer",
+		"spec.containers[0].env[1]: hides previous definition of \"X\", which may be dropped when using apply",
+		"metadata.annotations[container.seccomp.security.alpha.kubernetes.io/b]: non-functional in v1.27+; use the \"seccompProfile\" field instead",
+		"spec.containers[0].ports[1]: hostIP set without hostPort: {Name: HostPort:0 ContainerPort:81 Protocol:TCP HostIP:10.0.0.1}",
+		"spec.containers[1].ports[0]: duplicate port definition with spec.containers[0].ports[0]",
+		"spec.containers[1].ports[2]: dangerously ambiguous port definition with spec.containers[1].ports[1]",
+		"spec.containers[1].ports[0]: duplicate port name \"http\" with spec.containers[0].ports[0], services and probes that select ports by name will use spec.containers[0].ports[0]",
+		"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector: a null labelSelector results in matching no pod",
+	}, "\n")
+	if got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+}
