@@ -18,7 +18,7 @@ limitations under the License.
 // envtest's kube-apiserver runs that change or refuse what a pod test sees.
 // envtest (controller-runtime v0.25) keeps kube-apiserver's default plugin set
 // minus ServiceAccount; of those, NamespaceLifecycle, DefaultTolerationSeconds,
-// Priority and PodSecurity act on the objects Ephemera serves (LimitRanger and
+// Priority, RuntimeClass and PodSecurity act on the objects Ephemera serves (LimitRanger and
 // ResourceQuota are no-ops without LimitRanges or quotas, which Ephemera does
 // not serve; the others act on other resources). Each plugin
 // below cites the upstream plugin whose observable behaviour it reproduces.
@@ -41,8 +41,8 @@ import (
 type NamespaceGetter func(ctx context.Context, name string) (*corev1.Namespace, error)
 
 // NewChain returns Ephemera's admission chain, in kube-apiserver's plugin
-// order: the mutating NamespaceLifecycle, DefaultTolerationSeconds and
-// Priority, then the validating PodSecurity.
+// order: the mutating NamespaceLifecycle, DefaultTolerationSeconds,
+// Priority and RuntimeClass, then the validating PodSecurity and RuntimeClass.
 func NewChain(getNamespace NamespaceGetter, listPods PodLister) (admission.Interface, error) {
 	// PodSecurity checks "latest" against kube-apiserver 1.37's policies.
 	emulation := psaapi.MajorMinorVersion(1, 37)
@@ -55,6 +55,10 @@ func NewChain(getNamespace NamespaceGetter, listPods PodLister) (admission.Inter
 		defaultTolerationSeconds{},
 		priority{},
 		ps,
+		// After PodSecurity, as in kube-apiserver's plugin order
+		// (pkg/kubeapiserver/options/plugins.go, AllOrderedPlugins): its
+		// validation runs after PodSecurity's.
+		runtimeClass{},
 	), nil
 }
 

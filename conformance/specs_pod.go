@@ -22,6 +22,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
 
@@ -77,6 +79,33 @@ var _ = Describe("pod rules", func() {
 			NotSupported("spec.topologySpreadConstraints[1].nodeAffinityPolicy", `"bad"`, `"Honor", "Ignore"`),
 			Forbidden("spec.topologySpreadConstraints[2].matchLabelKeys", "must not be specified when labelSelector is not set"),
 		)
+	})
+
+	// The RuntimeClass admission plugin (k8s.io/kubernetes
+	// plugin/pkg/admission/runtimeclass), on by default: a pod naming a
+	// RuntimeClass that does not exist, or setting overhead without one, is
+	// refused on create; an empty name fails the plugin's own lookup.
+	// Found by the differential fuzzer (fuzz/FINDINGS.md).
+	API("pod/RuntimeClass admission refuses unknown classes and lone overhead", func(f *F) {
+		create := func(name string, mutate func(*corev1.Pod)) *Result {
+			p := basePod(name)
+			keepOffNodes(p)
+			mutate(p)
+			return f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: p})
+		}
+		r := create("rc1", func(p *corev1.Pod) { p.Spec.RuntimeClassName = ptr.To("gvisor") })
+		r.ExpectStatus(http.StatusForbidden, metav1.StatusReasonForbidden, `pods "rc1" is forbidden: pod rejected: RuntimeClass "gvisor" not found`)
+		r = create("rc2", func(p *corev1.Pod) {
+			p.Spec.Overhead = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}
+		})
+		r.ExpectStatus(http.StatusForbidden, metav1.StatusReasonForbidden, `pods "rc2" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead`)
+		r = create("rc3", func(p *corev1.Pod) { p.Spec.RuntimeClassName = ptr.To("") })
+		r.ExpectStatus(http.StatusInternalServerError, "", "resource name may not be empty")
+		// A name client-go will not put in a URL path fails the lookup
+		// the same way (rest.Request.Name), before validation could say
+		// the name is invalid: mutating admission runs first.
+		r = create("rc4", func(p *corev1.Pod) { p.Spec.RuntimeClassName = ptr.To("a/b") })
+		r.ExpectStatus(http.StatusInternalServerError, "", `invalid resource name "a/b": [may not contain '/']`)
 	})
 })
 
