@@ -18,6 +18,7 @@ package apiserver
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -44,6 +45,23 @@ var servedTypes = []runtime.Object{
 	&corev1.PodLogOptions{}, &corev1.PodAttachOptions{}, &corev1.PodExecOptions{},
 	&corev1.PodProxyOptions{},
 }
+
+// storageCodec encodes objects as kube-apiserver stores them: core/v1 and
+// rbac/v1 in protobuf, kube-apiserver's default storage media type
+// (k8s.io/apiserver/pkg/server/options/etcd.go, DefaultStorageMediaType
+// "application/vnd.kubernetes.protobuf"). The encoding shows in answers:
+// every object a write returns, and every read, is decoded from the stored
+// bytes, and protobuf does not tell an empty list or map from none, so a
+// ClusterRole created with "rules":[] comes back with "rules":null. It
+// decodes any stored form (protobuf, JSON, YAML) into the internal version.
+var storageCodec = func() runtime.Codec {
+	info, ok := runtime.SerializerInfoForMediaType(Codecs.SupportedMediaTypes(), runtime.ContentTypeProtobuf)
+	if !ok {
+		panic("no protobuf serializer in the codec factory")
+	}
+	return Codecs.CodecForVersions(info.Serializer, Codecs.UniversalDecoder(),
+		schema.GroupVersions{corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion}, runtime.InternalGroupVersioner)
+}()
 
 // newScheme returns a scheme holding core/v1 (as v1 and as the internal
 // version), with Ephemera's defaulting and field-label conversions.
