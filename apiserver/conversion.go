@@ -20,39 +20,52 @@ import (
 	"fmt"
 	"reflect"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// registerCrossKindConversionErrors makes a body of the wrong core/v1 kind
-// fail the way it fails on kube-apiserver. Sent to a resource of another
-// kind (a Node POSTed to pods), the body decodes into its own v1 type and
-// the codec then converts it to the resource's internal type, for which no
-// conversion exists: kube-apiserver answers 400
+// registerCrossKindConversionErrors makes a body of the wrong kind fail the
+// way it fails on kube-apiserver. Sent to a resource of another kind (a Node
+// POSTed to pods, a ClusterRole to roles), the body decodes into its own v1
+// type and the codec then converts it to the resource's internal type, for
+// which no conversion exists: kube-apiserver answers 400
 //
 //	Node in version "v1" cannot be handled as a Pod: converting (v1.Node) to (core.Pod): unknown conversion
 //
-// naming its internal type, k8s.io/kubernetes/pkg/apis/core.Pod, as
-// k8s.io/apimachinery's Converter.Convert prints Go types. Ephemera's
-// internal version is v1 itself (see servedTypes), so the converter would
-// print "(v1.Pod)". Registering, for each served kind a body can create or
-// update and each other v1 kind, a conversion that fails with upstream's text keeps the message
-// exact; it is done once per process, with the scheme.
+// naming its internal type (k8s.io/kubernetes/pkg/apis/core.Pod,
+// pkg/apis/rbac.Role, ...) as k8s.io/apimachinery's Converter.Convert
+// prints Go types. Ephemera's internal versions are the v1 types themselves
+// (see servedTypes), so the converter would print "(v1.Pod)". Registering,
+// for each internal kind a body can create or update and each other
+// external kind, a conversion that fails with upstream's text keeps the
+// message exact; it is done once per process, with the scheme.
 func registerCrossKindConversionErrors(scheme *runtime.Scheme) error {
-	sources := scheme.KnownTypes(corev1.SchemeGroupVersion)
-	for _, served := range servedTypes {
-		if _, isObject := served.(metav1.Object); !isObject {
+	sources := map[reflect.Type]bool{}
+	for group := range internalPackages {
+		for _, t := range scheme.KnownTypes(schema.GroupVersion{Group: group, Version: "v1"}) {
+			sources[t] = true
+		}
+	}
+	for gvk, dst := range scheme.AllKnownTypes() {
+		pkg, ok := internalPackages[gvk.Group]
+		if gvk.Version != runtime.APIVersionInternal || !ok {
+			continue
+		}
+		if _, isObject := reflect.New(dst).Interface().(metav1.Object); !isObject {
 			continue // lists and options are never decoded from a body
 		}
-		dst := reflect.TypeOf(served)
-		for _, src := range sources {
-			if src == dst.Elem() {
+		for src := range sources {
+			if src == dst {
 				continue
 			}
-			msg := fmt.Sprintf("converting (%s) to (core.%s): unknown conversion", src, dst.Elem().Name())
-			err := scheme.AddConversionFunc(reflect.New(src).Interface(), served, func(_, _ interface{}, _ conversion.Scope) error {
+			msg := fmt.Sprintf("converting (%s) to (%s.%s): unknown conversion", src, pkg, dst.Name())
+			err := scheme.AddConversionFunc(reflect.New(src).Interface(), reflect.New(dst).Interface(), func(_, _ interface{}, _ conversion.Scope) error {
 				return fmt.Errorf("%s", msg)
 			})
 			if err != nil {
@@ -61,4 +74,13 @@ func registerCrossKindConversionErrors(scheme *runtime.Scheme) error {
 		}
 	}
 	return nil
+}
+
+// internalPackages names, per API group, the Go package of kube-apiserver's
+// internal types (k8s.io/kubernetes/pkg/apis/<name>).
+var internalPackages = map[string]string{
+	corev1.GroupName:           "core",
+	rbacv1.GroupName:           "rbac",
+	authorizationv1.GroupName:  "authorization",
+	authenticationv1.GroupName: "authentication",
 }
