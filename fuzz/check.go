@@ -34,11 +34,15 @@ import (
 // it.
 type Case struct {
 	Req Request
-	// Pod is the name of the pod the request is about, read back
-	// afterwards; Fixture, if set, is the pod as it was before.
+	// Pod is the name of the pod (or, with Path, the object) the request
+	// is about, read back afterwards; Fixture, if set, is the pod as it
+	// was before.
 	Pod     string
 	Fixture *Fixture
-	// NameFromAnswer: the request creates a pod; read back the one an
+	// Path is the path of the object named name, read back afterwards;
+	// nil for pods in the harness namespace.
+	Path func(name string) string
+	// NameFromAnswer: the request creates an object; read back the one an
 	// accepted answer names (the input may name it), else Pod.
 	NameFromAnswer bool
 	// DryRun: an accepted request must change nothing either.
@@ -83,7 +87,7 @@ func (h *Harness) Check(t testing.TB, c Case) [2]Answer {
 			pod = n
 		}
 	}
-	path := h.podPath(url.PathEscape(pod))
+	path := c.objectPath(h)(url.PathEscape(pod))
 	after := h.Do(Request{Method: http.MethodGet, Path: path})
 	if c.Fixture != nil {
 		h.Release(c.Fixture, after)
@@ -106,6 +110,14 @@ func (h *Harness) Check(t testing.TB, c Case) [2]Answer {
 	return ans
 }
 
+// objectPath returns how the object of c is addressed.
+func (c Case) objectPath(h *Harness) func(string) string {
+	if c.Path != nil {
+		return c.Path
+	}
+	return h.podPath
+}
+
 // invariant checks the properties both servers have on every request.
 func invariant(c Case, server int, ans, after Answer) string {
 	if after.Err != nil {
@@ -117,7 +129,7 @@ func invariant(c Case, server int, ans, after Answer) string {
 	accepted := ans.Code >= 200 && ans.Code < 300
 	if accepted && !c.DryRun {
 		if after.Code != http.StatusOK {
-			return fmt.Sprintf("accepted (%d) but the pod is not there afterwards: %d %s", ans.Code, after.Code, after.Body)
+			return fmt.Sprintf("accepted (%d) but the object is not there afterwards: %d %s", ans.Code, after.Code, after.Body)
 		}
 		if !sameJSON(ans.Body, after.Body) {
 			return fmt.Sprintf("accepted (%d), but what is stored is not what was answered:\nanswered: %s\nstored:   %s", ans.Code, ans.Body, after.Body)
@@ -126,7 +138,7 @@ func invariant(c Case, server int, ans, after Answer) string {
 	}
 	if c.Fixture == nil {
 		if after.Code != http.StatusNotFound {
-			return fmt.Sprintf("refused or dry-run (%d), but a pod was stored: %d %s", ans.Code, after.Code, after.Body)
+			return fmt.Sprintf("refused or dry-run (%d), but an object was stored: %d %s", ans.Code, after.Code, after.Body)
 		}
 		return ""
 	}
@@ -147,7 +159,7 @@ func sameJSON(a, b []byte) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// createdName is the name of the pod the first accepting server created.
+// createdName is the name of the object the first accepting server created.
 func createdName(ans [2]Answer) string {
 	for _, a := range ans {
 		if a.Code >= 200 && a.Code < 300 {
@@ -160,22 +172,26 @@ func createdName(ans [2]Answer) string {
 	return ""
 }
 
-// Forget deletes what a create execution made. A pod with the execution's
-// own name goes to the background reaper; one the input named is deleted
-// before the next execution, which might name it again.
-func (h *Harness) Forget(own string, ans [2]Answer, dryRun bool) {
+// Forget deletes what a create execution made, the object named name at
+// path(name) (nil: a pod in the harness namespace). An object with the
+// execution's own name goes to the background reaper; one the input named
+// is deleted before the next execution, which might name it again.
+func (h *Harness) Forget(path func(string) string, own string, ans [2]Answer, dryRun bool) {
 	name := createdName(ans)
 	if name == "" || dryRun {
 		return
 	}
+	if path == nil {
+		path = h.podPath
+	}
 	if name == own {
 		select {
-		case h.reap <- name:
+		case h.reap <- path(name):
 		default:
 		}
 		return
 	}
-	h.Do(Request{Method: http.MethodDelete, Path: h.podPath(url.PathEscape(name))})
+	h.Do(Request{Method: http.MethodDelete, Path: path(url.PathEscape(name))})
 }
 
 // ECInvariant checks what the pods/ephemeralcontainers update strategy

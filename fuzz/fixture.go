@@ -146,7 +146,7 @@ func (h *Harness) Release(f *Fixture, after [2]Answer) {
 				h.fixture = nil
 			}
 			select {
-			case h.reap <- f.Name:
+			case h.reap <- h.podPath(f.Name):
 			default: // the reaper is behind: leave the pod, it harms nobody
 			}
 			return

@@ -62,7 +62,7 @@ type Harness struct {
 	mu      sync.Mutex
 	fixture *Fixture // the current fixture pod, reused while untouched
 	n       int      // names fixture pods
-	reap    chan string
+	reap    chan string // paths of objects to delete in the background
 }
 
 type server struct {
@@ -274,11 +274,12 @@ func Panics() (int64, string) {
 	return panics.Load(), v
 }
 
-// reaper deletes retired fixture pods on both servers in the background:
-// executions never wait for a delete, and nothing compares its answer.
+// reaper deletes retired fixture pods and created objects on both servers
+// in the background: executions never wait for a delete, and nothing
+// compares its answer.
 func (h *Harness) reaper() {
-	for name := range h.reap {
-		h.Do(Request{Method: http.MethodDelete, Path: h.podPath(name)})
+	for path := range h.reap {
+		h.Do(Request{Method: http.MethodDelete, Path: path})
 	}
 }
 

@@ -39,6 +39,12 @@ const (
 // duplicate keys, YAML) are fuzzed too and a kept corpus entry replays the
 // same bytes.
 func Body(contentType string, body, edits []byte) []byte {
+	return bodyShaped(contentType, body, edits, podShape())
+}
+
+// bodyShaped is Body for a document of shape sh (a JSON patch aside, whose
+// edits know their own shape).
+func bodyShaped(contentType string, body, edits []byte, sh *shape) []byte {
 	if len(edits) == 0 {
 		return body
 	}
@@ -49,7 +55,7 @@ func Body(contentType string, body, edits []byte) []byte {
 	if contentType == JSONPatch {
 		return encodeJSON(mutateJSONPatch(doc, edits))
 	}
-	return encodeJSON(mutateDoc(doc, podShape(), edits))
+	return encodeJSON(mutateDoc(doc, sh, edits))
 }
 
 // Options are the query parameters a mode byte selects.

@@ -319,6 +319,6 @@ func FuzzPodCreate(f *testing.F) {
 			DryRun:         opts.DryRun,
 			Input:          Describe("FuzzPodCreate", mode, JSON, opts.Query(), payload),
 		})
-		h.Forget(name, ans, opts.DryRun)
+		h.Forget(nil, name, ans, opts.DryRun)
 	})
 }

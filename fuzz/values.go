@@ -47,6 +47,11 @@ var stringsDict = []string{
 	"1Gi", "100m", "-1", "0", "1e3", "0x10", "true", "null",
 	"2026-01-01T00:00:00Z", "not-a-date", "é", "a\x00b", strings.Repeat("s", 254), strings.Repeat("s", 256),
 	"example.com/key", "kubernetes.io/x", "Bad Key!", "$patch", "{}",
+	// RBAC: verbs, resources, API groups, kinds of role references and
+	// subjects, non-resource URLs, bootstrap roles.
+	"*", "get", "list", "create", "escalate", "bind", "impersonate", "pods", "pods/ephemeralcontainers", "pods/*",
+	"rbac.authorization.k8s.io", "apps", "Role", "ClusterRole", "User", "Group", "ServiceAccount",
+	"system:masters", "system:serviceaccounts", "admin", "cluster-admin", "view", "/healthz", "/api/*", "healthz",
 }
 
 // mapKeys are keys of string maps (labels, annotations, resource lists,
