@@ -60,8 +60,8 @@ type Harness struct {
 	servers [2]*server
 
 	mu      sync.Mutex
-	fixture *Fixture // the current fixture pod, reused while untouched
-	n       int      // names fixture pods
+	fixture *Fixture    // the current fixture pod, reused while untouched
+	n       int         // names fixture pods
 	reap    chan string // paths of objects to delete in the background
 }
 
