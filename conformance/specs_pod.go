@@ -81,6 +81,51 @@ var _ = Describe("pod rules", func() {
 		)
 	})
 
+	// The in-tree volume sources no kubelet mounts any more are still
+	// validated (pkg/apis/core/validation/validation.go, validateVolumeSource
+	// and one validate<Source>VolumeSource each), some under a path that is
+	// not their JSON name: "persistentDisk" for gcePersistentDisk, "cephfs"
+	// for cephFS. Found by the differential fuzzer (fuzz/FINDINGS.md).
+	API("pod/in-tree volume sources are validated", func(f *F) {
+		p := basePod("iv")
+		keepOffNodes(p)
+		vol := func(name string, src corev1.VolumeSource) corev1.Volume {
+			return corev1.Volume{Name: name, VolumeSource: src}
+		}
+		p.Spec.Volumes = append(p.Spec.Volumes,
+			vol("aws", corev1.VolumeSource{AWSElasticBlockStore: &corev1.AWSElasticBlockStoreVolumeSource{Partition: 300}}),
+			vol("gce", corev1.VolumeSource{GCEPersistentDisk: &corev1.GCEPersistentDiskVolumeSource{}}),
+			vol("nfs", corev1.VolumeSource{NFS: &corev1.NFSVolumeSource{Path: "rel"}}),
+			vol("ceph", corev1.VolumeSource{CephFS: &corev1.CephFSVolumeSource{}}),
+			vol("quobyte", corev1.VolumeSource{Quobyte: &corev1.QuobyteVolumeSource{Registry: "nohost,h:1"}}),
+			vol("flocker", corev1.VolumeSource{Flocker: &corev1.FlockerVolumeSource{DatasetName: "a/b", DatasetUUID: "u"}}),
+			vol("git", corev1.VolumeSource{GitRepo: &corev1.GitRepoVolumeSource{Directory: "/abs"}}),
+			vol("rbd", corev1.VolumeSource{RBD: &corev1.RBDVolumeSource{}}),
+			vol("cinder", corev1.VolumeSource{Cinder: &corev1.CinderVolumeSource{SecretRef: &corev1.LocalObjectReference{}}}),
+			vol("px", corev1.VolumeSource{PortworxVolume: &corev1.PortworxVolumeSource{}}),
+		)
+		r := f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: p})
+		r.ExpectInvalid("iv",
+			Required("spec.volumes[1].awsElasticBlockStore.volumeID", ""),
+			Invalid("spec.volumes[1].awsElasticBlockStore.partition", "300", "must be between 1 and 255, inclusive"),
+			Required("spec.volumes[2].persistentDisk.pdName", ""),
+			Required("spec.volumes[3].nfs.server", ""),
+			Invalid("spec.volumes[3].nfs.path", `"rel"`, "must be an absolute path"),
+			Required("spec.volumes[4].cephfs.monitors", ""),
+			Invalid("spec.volumes[5].quobyte.registry", `"nohost,h:1"`, "must be a host:port pair or multiple pairs separated by commas"),
+			Required("spec.volumes[5].quobyte.volume", ""),
+			Invalid("spec.volumes[6].flocker", `"resource"`, "datasetName and datasetUUID can not be specified simultaneously"),
+			Invalid("spec.volumes[6].flocker.datasetName", `"a/b"`, "must not contain '/'"),
+			Required("spec.volumes[7].gitRepo.repository", ""),
+			Invalid("spec.volumes[7].gitRepo.directory", `"/abs"`, "must be a relative path"),
+			Required("spec.volumes[8].rbd.monitors", ""),
+			Required("spec.volumes[8].rbd.image", ""),
+			Required("spec.volumes[9].cinder.volumeID", ""),
+			Required("spec.volumes[9].cinder.secretRef.name", ""),
+			Required("spec.volumes[10].portworxVolume.volumeID", ""),
+		)
+	})
+
 	// The RuntimeClass admission plugin (k8s.io/kubernetes
 	// plugin/pkg/admission/runtimeclass), on by default: a pod naming a
 	// RuntimeClass that does not exist, or setting overhead without one, is
