@@ -81,16 +81,28 @@ func (h *Harness) Check(t testing.TB, c Case) [2]Answer {
 	if n, last := Panics(); n != panicsBefore && ans[1].Err == nil {
 		t.Fatalf("Ephemera panicked on %s %s (%s), kube-apiserver answered %d\n%s", c.Req.Method, c.Req.Path, last, ans[1].Code, c.Input)
 	}
-	pod := c.Pod
-	if c.NameFromAnswer {
-		if n := createdName(ans); n != "" {
-			pod = n
+	// The object to read back: on each server the one its answer names
+	// (names generated from metadata.generateName differ), else c.Pod.
+	var names [2]string
+	var vars [2]map[string]string
+	for i := range names {
+		names[i] = c.Pod
+		if c.NameFromAnswer {
+			if n := createdName([2]Answer{ans[i]}); n != "" {
+				names[i] = n
+			} else if n := createdName(ans); n != "" {
+				names[i] = n
+			}
 		}
+		vars[i] = map[string]string{varObject: url.PathEscape(names[i])}
 	}
-	path := c.objectPath(h)(url.PathEscape(pod))
-	after := h.Do(Request{Method: http.MethodGet, Path: path})
+	path := c.objectPath(h)(varObject)
+	after := h.Do(Request{Method: http.MethodGet, Path: path, Vars: vars})
 	if c.Fixture != nil {
 		h.Release(c.Fixture, after)
+	}
+	if c.NameFromAnswer {
+		hideGeneratedNames(&ans, &after)
 	}
 	step := c.Req.Method + " " + c.Req.Path
 	if d := h.Differences(Exchange{step, ans}, Exchange{"GET " + path + " afterwards", after}); d != "" {
@@ -109,6 +121,10 @@ func (h *Harness) Check(t testing.TB, c Case) [2]Answer {
 	}
 	return ans
 }
+
+// varObject stands for the name of the object read back after a request,
+// which may differ per server.
+const varObject = "$OBJECT"
 
 // objectPath returns how the object of c is addressed.
 func (c Case) objectPath(h *Harness) func(string) string {
@@ -172,26 +188,32 @@ func createdName(ans [2]Answer) string {
 	return ""
 }
 
-// Forget deletes what a create execution made, the object named name at
-// path(name) (nil: a pod in the harness namespace). An object with the
-// execution's own name goes to the background reaper; one the input named
-// is deleted before the next execution, which might name it again.
+// Forget deletes what a create execution made, on each server the object
+// its answer names, at path(name) (nil: a pod in the harness namespace). An
+// object with the execution's own name goes to the background reaper; one
+// the input named (or generated) is deleted before the next execution,
+// which might name it again.
 func (h *Harness) Forget(path func(string) string, own string, ans [2]Answer, dryRun bool) {
-	name := createdName(ans)
-	if name == "" || dryRun {
+	if dryRun {
 		return
 	}
 	if path == nil {
 		path = h.podPath
 	}
-	if name == own {
-		select {
-		case h.reap <- path(name):
+	for i, a := range ans {
+		name := createdName([2]Answer{a})
+		switch {
+		case name == "":
+		case name == own:
+			select {
+			case h.reap <- path(name):
+			default:
+			}
+			return // the reaper deletes on both servers
 		default:
+			h.servers[i].send(Request{Method: http.MethodDelete, Path: path(url.PathEscape(name))}, i)
 		}
-		return
 	}
-	h.Do(Request{Method: http.MethodDelete, Path: path(url.PathEscape(name))})
 }
 
 // ECInvariant checks what the pods/ephemeralcontainers update strategy
@@ -268,4 +290,60 @@ func (h *Harness) oneOfItsAnswers(req Request, step string, ans, after [2]Answer
 		fmt.Fprintf(&b, "  %s\n", o)
 	}
 	return b.String(), false
+}
+
+// generatedSuffix is how many random characters kube-apiserver appends to
+// metadata.generateName (k8s.io/apiserver/pkg/storage/names,
+// SimpleNameGenerator.GenerateName: utilrand.String(5)).
+const generatedSuffix = 5
+
+// answerName is the name an answer gives the object: metadata.name of an
+// object, details.name of a Status.
+func answerName(a Answer) string {
+	if a.Status != nil {
+		if a.Status.Details != nil {
+			return a.Status.Details.Name
+		}
+		return ""
+	}
+	var p metav1.PartialObjectMetadata
+	if json.Unmarshal(a.Body, &p) != nil {
+		return ""
+	}
+	return p.Name
+}
+
+// hideGeneratedNames replaces, when the two servers named the object of a
+// create differently in the way metadata.generateName does (the same prefix
+// and five random characters each), each server's name by "<generated>" in
+// its answers: which characters a server picks is chance, on kube-apiserver
+// from one try to the next.
+func hideGeneratedNames(ans, after *[2]Answer) {
+	n0, n1 := answerName(ans[0]), answerName(ans[1])
+	if n0 == n1 || len(n0) != len(n1) || len(n0) <= generatedSuffix || n0[:len(n0)-generatedSuffix] != n1[:len(n1)-generatedSuffix] {
+		return
+	}
+	for i, name := range []string{n0, n1} {
+		ans[i] = withoutName(ans[i], name)
+		after[i] = withoutName(after[i], name)
+	}
+}
+
+// withoutName is a with name replaced by "<generated>" in its body and
+// Status.
+func withoutName(a Answer, name string) Answer {
+	const placeholder = "<generated>"
+	a.Body = []byte(strings.ReplaceAll(string(a.Body), name, placeholder))
+	if a.Status != nil {
+		st := a.Status.DeepCopy()
+		st.Message = strings.ReplaceAll(st.Message, name, placeholder)
+		if st.Details != nil {
+			st.Details.Name = strings.ReplaceAll(st.Details.Name, name, placeholder)
+			for j := range st.Details.Causes {
+				st.Details.Causes[j].Message = strings.ReplaceAll(st.Details.Causes[j].Message, name, placeholder)
+			}
+		}
+		a.Status = st
+	}
+	return a
 }

@@ -18,10 +18,17 @@ package fuzz
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ephemera-dev/ephemera/conformance/observe"
 )
+
+func observeResponse(code int, body string, st *metav1.Status) observe.Response {
+	return observe.Response{Code: code, Body: []byte(body), Status: st}
+}
 
 func status(causes ...metav1.StatusCause) *metav1.Status {
 	return &metav1.Status{Message: `Pod "p" is invalid: ` + aggregate(causes), Details: &metav1.StatusDetails{Causes: causes}}
@@ -72,5 +79,30 @@ func TestHideMapWalkErrors(t *testing.T) {
 	canonicalize(kept)
 	if kept.Message != want {
 		t.Fatalf("a deterministic message changed: %q", kept.Message)
+	}
+}
+
+// Names generated from metadata.generateName differ between the servers
+// (kube-apiserver's own answers to one request differ too); the same prefix
+// and five characters each are hidden, a name the request gave is not.
+func TestHideGeneratedNames(t *testing.T) {
+	refused := func(name string) Answer {
+		msg := `Pod "` + name + `" is invalid: spec.containers: Required value`
+		return Answer{Response: observeResponse(422, `{"message":`+strconv.Quote(msg)+`}`, &metav1.Status{Message: msg, Details: &metav1.StatusDetails{Name: name}})}
+	}
+	ans := [2]Answer{refused("existing262r4"), refused("existingpvjwh")}
+	after := [2]Answer{{Response: observeResponse(404, "", nil)}, {Response: observeResponse(404, "", nil)}}
+	hideGeneratedNames(&ans, &after)
+	for i, a := range ans {
+		if a.Status.Details.Name != "<generated>" || a.Status.Message != `Pod "<generated>" is invalid: spec.containers: Required value` ||
+			string(a.Body) != `{"message":"Pod \"<generated>\" is invalid: spec.containers: Required value"}` {
+			t.Errorf("server %d: %+v %s", i, a.Status, a.Body)
+		}
+	}
+	// Different names that no generator made stay as they are.
+	ans = [2]Answer{refused("alpha"), refused("beta1")}
+	hideGeneratedNames(&ans, &after)
+	if ans[0].Status.Details.Name != "alpha" || ans[1].Status.Details.Name != "beta1" {
+		t.Errorf("names hidden: %q %q", ans[0].Status.Details.Name, ans[1].Status.Details.Name)
 	}
 }
