@@ -36,10 +36,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	goruntime "runtime"
 	"strconv"
 	"sync"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
@@ -123,6 +125,8 @@ type Server struct {
 	caPEM   []byte
 	token   string // the loopback client's
 	backend *memory.Backend
+	// admission is the admission chain; Run assembles it (admissionchain.go).
+	admission *admissionChain
 	// clientCA signs user certificates; adminCert and adminKey are the
 	// admin's (see access.go).
 	clientCA            *clientCA
@@ -211,7 +215,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion)
+	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
@@ -229,7 +233,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	config.AdmissionControl, err = admission.NewChain(
+	admissionRegistration, err := newAdmissionRegistrationStorage(optsGetter, config.Authorization.Authorizer, config.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	own, err := admission.NewPlugins(
 		func(ctx context.Context, name string) (*corev1.Namespace, error) {
 			obj, err := namespaces.Namespace.Get(ctx, name, &metav1.GetOptions{})
 			if err != nil {
@@ -252,10 +260,15 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.admission, err = newAdmissionChain(own, namespaces.Namespace, admissionRegistration, config)
+	if err != nil {
+		return nil, err
+	}
+	config.AdmissionControl = s.admission
 
 	wrapAdmissionForFaults(config, cfg.Faults)
 
-	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
+	generic, err := config.Complete(s.admission.informers).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +282,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := acc.install(generic, config); err != nil {
 		return nil, err
 	}
+	if err := installAdmissionRegistration(generic, admissionRegistration); err != nil {
+		return nil, err
+	}
+	generic.AddPostStartHookOrDie("start-apiserver-admission-initializer", s.admission.postStartHook)
 	installLazyOpenAPI(generic, config)
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
 		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
@@ -329,6 +346,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.backend != nil {
 		defer s.backend.Close()
 	}
+	defer s.admission.shutdown()
+	if err := s.admission.start(ctx, s.generic); err != nil {
+		return err
+	}
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
@@ -356,8 +377,15 @@ func (s *Server) loopbackConfig() *restclient.Config {
 		BearerToken:     s.token,
 		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
 		QPS:             -1,
+		UserAgent:       loopbackUserAgent,
 	}
 }
+
+// loopbackUserAgent is the user agent of kube-apiserver's requests to itself
+// (client-go's default for the kube-apiserver binary, as envtest's reports
+// it), e.g. an admission policy's lookup of its param: audit logs and request
+// logs tell them from the clients' requests by it.
+var loopbackUserAgent = "kube-apiserver/" + KubernetesVersion + " (" + goruntime.GOOS + "/" + goruntime.GOARCH + ") kubernetes/0000000"
 
 func randomToken() (string, error) {
 	b := make([]byte, 24)

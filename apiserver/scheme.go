@@ -17,12 +17,14 @@ limitations under the License.
 package apiserver
 
 import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 
+	"github.com/ephemera-dev/ephemera/strategy/admissionregistration"
 	"github.com/ephemera-dev/ephemera/strategy/defaults"
 	"github.com/ephemera-dev/ephemera/strategy/event"
 	"github.com/ephemera-dev/ephemera/strategy/namespace"
@@ -74,7 +76,30 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 		must(scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind), conv))
 	}
 	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
+	addAdmissionRegistration(scheme)
 	return scheme, serializer.NewCodecFactory(scheme)
+}
+
+// admissionRegistrationTypes are the admissionregistration.k8s.io/v1 kinds,
+// registered a second time as the internal version like servedTypes.
+var admissionRegistrationTypes = []runtime.Object{
+	&admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.ValidatingWebhookConfigurationList{},
+	&admissionregistrationv1.MutatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfigurationList{},
+	&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyList{},
+	&admissionregistrationv1.ValidatingAdmissionPolicyBinding{}, &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{},
+	&admissionregistrationv1.MutatingAdmissionPolicy{}, &admissionregistrationv1.MutatingAdmissionPolicyList{},
+	&admissionregistrationv1.MutatingAdmissionPolicyBinding{}, &admissionregistrationv1.MutatingAdmissionPolicyBindingList{},
+}
+
+// addAdmissionRegistration registers admissionregistration.k8s.io/v1 (as v1
+// and as the internal version) with its defaulting and declarative
+// validation.
+func addAdmissionRegistration(scheme *runtime.Scheme) {
+	must(admissionregistrationv1.AddToScheme(scheme))
+	scheme.AddKnownTypes(schema.GroupVersion{Group: admissionregistrationv1.GroupName, Version: runtime.APIVersionInternal}, admissionRegistrationTypes...)
+	must(admissionregistration.RegisterDefaults(scheme))
+	admissionregistration.RegisterValidations(scheme)
+	must(scheme.SetVersionPriority(admissionregistrationv1.SchemeGroupVersion))
 }
 
 func must(err error) {
