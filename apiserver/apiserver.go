@@ -36,6 +36,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	goruntime "runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -123,6 +124,8 @@ type Server struct {
 	caPEM   []byte
 	token   string // the loopback client's
 	backend *memory.Backend
+	// admission is the admission chain; Run assembles it (admissionchain.go).
+	admission *admissionChain
 	// clientCA signs user certificates; adminCert and adminKey are the
 	// admin's (see access.go).
 	clientCA            *clientCA
@@ -228,7 +231,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	config.AdmissionControl, err = admission.NewChain(
+	admissionRegistration, err := newAdmissionRegistrationStorage(optsGetter, config.Authorization.Authorizer, config.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	own, err := admission.NewPlugins(
 		func(ctx context.Context, name string) (*corev1.Namespace, error) {
 			obj, err := namespaces.Namespace.Get(ctx, name, &metav1.GetOptions{})
 			if err != nil {
@@ -251,10 +258,15 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.admission, err = newAdmissionChain(own, namespaces.Namespace, admissionRegistration, config)
+	if err != nil {
+		return nil, err
+	}
+	config.AdmissionControl = s.admission
 
 	wrapAdmissionForFaults(config, cfg.Faults)
 
-	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
+	generic, err := config.Complete(s.admission.informers).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +283,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := acc.install(generic, config); err != nil {
 		return nil, err
 	}
+	if err := installAdmissionRegistration(generic, admissionRegistration); err != nil {
+		return nil, err
+	}
+	generic.AddPostStartHookOrDie("start-apiserver-admission-initializer", s.admission.postStartHook)
 	installLazyOpenAPI(generic, config)
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
 		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
@@ -331,6 +347,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.backend != nil {
 		defer s.backend.Close()
 	}
+	defer s.admission.shutdown()
+	if err := s.admission.start(ctx, s.generic); err != nil {
+		return err
+	}
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
@@ -358,8 +378,15 @@ func (s *Server) loopbackConfig() *restclient.Config {
 		BearerToken:     s.token,
 		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
 		QPS:             -1,
+		UserAgent:       loopbackUserAgent,
 	}
 }
+
+// loopbackUserAgent is the user agent of kube-apiserver's requests to itself
+// (client-go's default for the kube-apiserver binary, as envtest's reports
+// it), e.g. an admission policy's lookup of its param: audit logs and request
+// logs tell them from the clients' requests by it.
+var loopbackUserAgent = "kube-apiserver/" + KubernetesVersion + " (" + goruntime.GOOS + "/" + goruntime.GOARCH + ") kubernetes/0000000"
 
 func randomToken() (string, error) {
 	b := make([]byte, 24)

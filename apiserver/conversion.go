@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"reflect"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -79,8 +80,9 @@ func registerCrossKindConversionErrors(scheme *runtime.Scheme) error {
 // internalPackages names, per API group, the Go package of kube-apiserver's
 // internal types (k8s.io/kubernetes/pkg/apis/<name>).
 var internalPackages = map[string]string{
-	corev1.GroupName:           "core",
-	rbacv1.GroupName:           "rbac",
-	authorizationv1.GroupName:  "authorization",
-	authenticationv1.GroupName: "authentication",
+	corev1.GroupName:                  "core",
+	admissionregistrationv1.GroupName: "admissionregistration",
+	rbacv1.GroupName:                  "rbac",
+	authorizationv1.GroupName:         "authorization",
+	authenticationv1.GroupName:        "authentication",
 }

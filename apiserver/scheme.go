@@ -17,6 +17,7 @@ limitations under the License.
 package apiserver
 
 import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 
+	"github.com/ephemera-dev/ephemera/strategy/admissionregistration"
 	"github.com/ephemera-dev/ephemera/strategy/defaults"
 	"github.com/ephemera-dev/ephemera/strategy/event"
 	"github.com/ephemera-dev/ephemera/strategy/namespace"
@@ -46,8 +48,8 @@ var servedTypes = []runtime.Object{
 	&corev1.PodProxyOptions{},
 }
 
-// storageCodec encodes objects as kube-apiserver stores them: core/v1 and
-// rbac/v1 in protobuf, kube-apiserver's default storage media type
+// storageCodec encodes objects as kube-apiserver stores them: core/v1,
+// rbac/v1 and admissionregistration/v1 in protobuf, kube-apiserver's default storage media type
 // (k8s.io/apiserver/pkg/server/options/etcd.go, DefaultStorageMediaType
 // "application/vnd.kubernetes.protobuf"). The encoding shows in answers:
 // every object a write returns, and every read, is decoded from the stored
@@ -60,7 +62,7 @@ var storageCodec = func() runtime.Codec {
 		panic("no protobuf serializer in the codec factory")
 	}
 	return Codecs.CodecForVersions(info.Serializer, Codecs.UniversalDecoder(),
-		schema.GroupVersions{corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion}, runtime.InternalGroupVersioner)
+		schema.GroupVersions{corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion}, runtime.InternalGroupVersioner)
 }()
 
 // newScheme returns a scheme holding core/v1 (as v1 and as the internal
@@ -93,7 +95,30 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	}
 	must(registerCrossKindConversionErrors(scheme))
 	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
+	addAdmissionRegistration(scheme)
 	return scheme, serializer.NewCodecFactory(scheme)
+}
+
+// admissionRegistrationTypes are the admissionregistration.k8s.io/v1 kinds,
+// registered a second time as the internal version like servedTypes.
+var admissionRegistrationTypes = []runtime.Object{
+	&admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.ValidatingWebhookConfigurationList{},
+	&admissionregistrationv1.MutatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfigurationList{},
+	&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyList{},
+	&admissionregistrationv1.ValidatingAdmissionPolicyBinding{}, &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{},
+	&admissionregistrationv1.MutatingAdmissionPolicy{}, &admissionregistrationv1.MutatingAdmissionPolicyList{},
+	&admissionregistrationv1.MutatingAdmissionPolicyBinding{}, &admissionregistrationv1.MutatingAdmissionPolicyBindingList{},
+}
+
+// addAdmissionRegistration registers admissionregistration.k8s.io/v1 (as v1
+// and as the internal version) with its defaulting and declarative
+// validation.
+func addAdmissionRegistration(scheme *runtime.Scheme) {
+	must(admissionregistrationv1.AddToScheme(scheme))
+	scheme.AddKnownTypes(schema.GroupVersion{Group: admissionregistrationv1.GroupName, Version: runtime.APIVersionInternal}, admissionRegistrationTypes...)
+	must(admissionregistration.RegisterDefaults(scheme))
+	admissionregistration.RegisterValidations(scheme)
+	must(scheme.SetVersionPriority(admissionregistrationv1.SchemeGroupVersion))
 }
 
 func must(err error) {

@@ -30,7 +30,11 @@ package conformance
 //     a client certificate); the certificate's credential ID in user.extra
 //     and the order of the groups, which follow the authenticator;
 //   - requests kube-apiserver makes to itself (user agent "kube-apiserver/"),
-//     e.g. LimitRanger's live lookups: not the scenario's requests;
+//     e.g. LimitRanger's live lookups or an admission policy's lookup of its
+//     param: not the scenario's requests;
+//   - the dry-run probes of the admission scenarios (user agent
+//     probeUserAgent): how many it takes until a new webhook configuration
+//     or policy is in effect is a matter of timing;
 //   - the scenario's namespace name, UIDs, resourceVersions and timestamps
 //     inside objects: as for the observations (package observe);
 //   - annotations "apiserver.latency.k8s.io/*": kube-apiserver adds them only
@@ -124,10 +128,11 @@ func (r *auditReader) scenarioEvents(ns string) ([]map[string]any, error) {
 			return nil, err
 		}
 		for _, ev := range evs {
-			// kube-apiserver's own loopback requests (e.g. LimitRanger's
-			// live lookup of a new namespace's limit ranges) are not the
-			// scenario's; Ephemera serves no resources they concern.
-			if ua, _ := ev["userAgent"].(string); strings.HasPrefix(ua, "kube-apiserver/") {
+			// The servers' own loopback requests (e.g. LimitRanger's live
+			// lookup of a new namespace's limit ranges, an admission
+			// policy's lookup of its param) are not the scenario's; nor
+			// are the admission scenarios' probes.
+			if ua, _ := ev["userAgent"].(string); strings.HasPrefix(ua, "kube-apiserver/") || ua == probeUserAgent {
 				continue
 			}
 			if concernsNamespace(ev, ns) {

@@ -1,5 +1,3 @@
-//go:build envtest
-
 /*
 Copyright The Ephemera Authors.
 
@@ -28,7 +26,10 @@ package faults_test
 // only on the 429 that APF itself answers. Run with
 //
 //	KUBEBUILDER_ASSETS=$HOME/.cache/ephemera/reference/k8s-v1.37.2-etcd-v3.7.0 \
-//	  go test -tags envtest -run TestFaultsAgainstRealServer ./faults/
+//	  go test -run TestFaultsAgainstRealServer ./faults/
+//
+// (internal/referencetest skips it without the reference binaries, outside
+// `make test`).
 //
 // Faults kube-apiserver cannot be made to produce on demand are not
 // compared here; their answers come from the same k8s.io/apiserver code
@@ -44,7 +45,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -63,6 +63,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/ephemera-dev/ephemera/faults"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 type response struct {
@@ -155,11 +156,9 @@ func same(t *testing.T, what string, code int, real, fake response, apf bool) {
 const podJSON = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"app","image":"nginx:1.27"}]}}`
 
 func TestFaultsAgainstRealServer(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Fatal("KUBEBUILDER_ASSETS must name the reference kube-apiserver and etcd (make test sets it)")
-	}
+	assets := referencetest.Assets(t, "kube-apiserver", "etcd")
 	ctrllog.SetLogger(logr.Discard())
-	env := &envtest.Environment{}
+	env := &envtest.Environment{BinaryAssetsDirectory: assets}
 	// Without the watch cache, a watch reads etcd's history, which
 	// kube-apiserver compacts every second here: a watch from an old
 	// resourceVersion then gets etcd3's 410.
