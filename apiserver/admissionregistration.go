@@ -45,11 +45,12 @@ func newAdmissionRegistrationStorage(optsGetter generic.RESTOptionsGetter, authz
 	})
 }
 
-// installAdmissionRegistration serves the group at /apis/admissionregistration.k8s.io/v1.
-func installAdmissionRegistration(s *genericapiserver.GenericAPIServer, storage map[string]rest.Storage) error {
+// admissionRegistrationGroup is the group served at
+// /apis/admissionregistration.k8s.io/v1.
+func admissionRegistrationGroup(storage map[string]rest.Storage) *genericapiserver.APIGroupInfo {
 	info := genericapiserver.NewDefaultAPIGroupInfo(admissionregistrationv1.GroupName, Scheme, runtime.NewParameterCodec(Scheme), Codecs)
 	info.VersionedResourcesStorageMap[admissionregistrationv1.SchemeGroupVersion.Version] = storage
-	return s.InstallAPIGroup(&info)
+	return &info
 }
 
 // lazyResourceResolver creates its discovery client when first asked: only

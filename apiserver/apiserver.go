@@ -280,10 +280,14 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
 		return nil, err
 	}
-	if err := acc.install(generic, config); err != nil {
+	// Every API group in one call: k8s.io/apiserver builds the OpenAPI
+	// models of the managed-fields type converter once per call
+	// (GenericAPIServer.getOpenAPIModels), a few milliseconds each.
+	groups := append(acc.groups(config), admissionRegistrationGroup(admissionRegistration))
+	if err := generic.InstallAPIGroups(groups...); err != nil {
 		return nil, err
 	}
-	if err := installAdmissionRegistration(generic, admissionRegistration); err != nil {
+	if err := acc.addBootstrapHook(generic); err != nil {
 		return nil, err
 	}
 	generic.AddPostStartHookOrDie("start-apiserver-admission-initializer", s.admission.postStartHook)
