@@ -18,7 +18,7 @@ limitations under the License.
 // envtest's kube-apiserver runs that change or refuse what a pod test sees.
 // envtest (controller-runtime v0.25) keeps kube-apiserver's default plugin set
 // minus ServiceAccount; of those, NamespaceLifecycle, DefaultTolerationSeconds,
-// Priority and PodSecurity act on the objects Ephemera serves (LimitRanger and
+// Priority, RuntimeClass and PodSecurity act on the objects Ephemera serves (LimitRanger and
 // ResourceQuota are no-ops without LimitRanges or quotas, which Ephemera does
 // not serve; the others act on other resources), and each of them cites the
 // upstream plugin whose observable behaviour it reproduces. The webhook and
@@ -45,7 +45,8 @@ type NamespaceGetter func(ctx context.Context, name string) (*corev1.Namespace, 
 
 // NewPlugins returns Ephemera's own admission plugins by their
 // kube-apiserver names: the mutating NamespaceLifecycle,
-// DefaultTolerationSeconds and Priority and the validating PodSecurity. The
+// DefaultTolerationSeconds and Priority, the validating PodSecurity, and
+// RuntimeClass, which both mutates and validates. The
 // chain that orders them among k8s.io/apiserver's webhook and policy plugins
 // is assembled by Assemble.
 func NewPlugins(getNamespace NamespaceGetter, listPods PodLister) (map[string]admission.Interface, error) {
@@ -60,6 +61,7 @@ func NewPlugins(getNamespace NamespaceGetter, listPods PodLister) (map[string]ad
 		"DefaultTolerationSeconds": defaultTolerationSeconds{},
 		"Priority":                 priority{},
 		"PodSecurity":              ps,
+		"RuntimeClass":             runtimeClass{},
 	}, nil
 }
 

@@ -68,6 +68,7 @@ var pluginOrder = []string{
 	"PodSecurity",
 	"Priority",
 	"DefaultTolerationSeconds",
+	"RuntimeClass",
 	mutatingpolicy.PluginName,
 	mutatingwebhook.PluginName,
 	validatingpolicy.PluginName,

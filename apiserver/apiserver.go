@@ -41,9 +41,7 @@ import (
 	"sync"
 	"time"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -64,6 +62,7 @@ import (
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
 	"github.com/ephemera-dev/ephemera/controlplane/systemnamespaces"
 	"github.com/ephemera-dev/ephemera/faults"
+	"github.com/ephemera-dev/ephemera/internal/internaldecode"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
@@ -215,7 +214,6 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
@@ -275,6 +273,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	s.generic = generic
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo("", Scheme, runtime.NewParameterCodec(Scheme), Codecs)
+	// A patched object without apiVersion decodes into the internal layout,
+	// as on kube-apiserver (see package internaldecode).
+	apiGroupInfo.NegotiatedSerializer = internaldecode.NegotiatedSerializer(Codecs, Scheme)
 	apiGroupInfo.VersionedResourcesStorageMap["v1"] = storage
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
 		return nil, err

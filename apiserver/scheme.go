@@ -19,6 +19,7 @@ package apiserver
 import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -46,6 +47,23 @@ var servedTypes = []runtime.Object{
 	&corev1.PodLogOptions{}, &corev1.PodAttachOptions{}, &corev1.PodExecOptions{},
 	&corev1.PodProxyOptions{},
 }
+
+// storageCodec encodes objects as kube-apiserver stores them: core/v1,
+// rbac/v1 and admissionregistration/v1 in protobuf, kube-apiserver's default storage media type
+// (k8s.io/apiserver/pkg/server/options/etcd.go, DefaultStorageMediaType
+// "application/vnd.kubernetes.protobuf"). The encoding shows in answers:
+// every object a write returns, and every read, is decoded from the stored
+// bytes, and protobuf does not tell an empty list or map from none, so a
+// ClusterRole created with "rules":[] comes back with "rules":null. It
+// decodes any stored form (protobuf, JSON, YAML) into the internal version.
+var storageCodec = func() runtime.Codec {
+	info, ok := runtime.SerializerInfoForMediaType(Codecs.SupportedMediaTypes(), runtime.ContentTypeProtobuf)
+	if !ok {
+		panic("no protobuf serializer in the codec factory")
+	}
+	return Codecs.CodecForVersions(info.Serializer, Codecs.UniversalDecoder(),
+		schema.GroupVersions{corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion}, runtime.InternalGroupVersioner)
+}()
 
 // newScheme returns a scheme holding core/v1 (as v1 and as the internal
 // version), with Ephemera's defaulting and field-label conversions.
@@ -75,6 +93,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	} {
 		must(scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind), conv))
 	}
+	must(registerCrossKindConversionErrors(scheme))
 	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
 	addAdmissionRegistration(scheme)
 	return scheme, serializer.NewCodecFactory(scheme)

@@ -36,7 +36,7 @@ package conformance
 //     probeUserAgent): how many it takes until a new webhook configuration
 //     or policy is in effect is a matter of timing;
 //   - the scenario's namespace name, UIDs, resourceVersions and timestamps
-//     inside objects: as for the observations (recorder.go);
+//     inside objects: as for the observations (package observe);
 //   - annotations "apiserver.latency.k8s.io/*": kube-apiserver adds them only
 //     to requests slower than 500 ms, a matter of the machine's load;
 //   - in request URIs, the resourceVersion a watch starts from and the
@@ -62,6 +62,8 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ephemera-dev/ephemera/conformance/observe"
 )
 
 // auditable targets can write an audit log under a policy file.
@@ -194,7 +196,7 @@ func failedAuthentication(ev map[string]any) bool {
 // normalizeAudit returns one canonical JSON string per request (all its
 // stages in order), sorted.
 func normalizeAudit(evs []map[string]any, ns string) []string {
-	rec := &recorder{ns: ns}
+	rec := &observe.Recorder{NS: ns}
 	byID := map[any][]map[string]any{}
 	var order []any
 	for _, ev := range evs {
@@ -250,7 +252,7 @@ func normalizeAudit(evs []map[string]any, ns string) []string {
 		}
 		// Objects recorded at Request/RequestResponse level are JSON
 		// documents; normalize them as observations are.
-		byID[id] = append(byID[id], rec.normValue(ev).(map[string]any))
+		byID[id] = append(byID[id], rec.NormValue(ev).(map[string]any))
 	}
 	out := make([]string, 0, len(order))
 	for _, id := range order {
