@@ -56,14 +56,12 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
-	"k8s.io/client-go/kubernetes"
 	restclient "k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
 	openapicommon "k8s.io/kube-openapi/pkg/common"
 
 	"github.com/ephemera-dev/ephemera/admission"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
-	"github.com/ephemera-dev/ephemera/controlplane/systemnamespaces"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
@@ -104,6 +102,10 @@ type Config struct {
 	DisallowPrivileged bool
 	// DisableHTTP2 serves HTTP/1.1 only.
 	DisableHTTP2 bool
+	// ServiceClusterIPRange is where services' cluster IPs come from
+	// (kube-apiserver --service-cluster-ip-range); default 10.0.0.0/24, as
+	// envtest sets it. Cluster mode uses kind's, 10.96.0.0/16.
+	ServiceClusterIPRange string
 	// KubeletConnection is what pods/log, pods/attach and pods/exec reach
 	// on a pod's node, as kube-apiserver reaches the node's kubelet. nil: no
 	// kubelet answers (envtest's situation), and those requests fail as they
@@ -206,7 +208,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion)
+	storageCodec := Codecs.LegacyCodec(storageVersions...)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
@@ -218,6 +220,13 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection)
 	if err != nil {
 		return nil, err
+	}
+	services, err := newServiceStorage(optsGetter, cfg.ServiceClusterIPRange)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range services.core {
+		storage[k] = v
 	}
 	config.AdmissionControl, err = admission.NewChain(
 		func(ctx context.Context, name string) (*corev1.Namespace, error) {
@@ -254,13 +263,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
 		return nil, err
 	}
-	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
-		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
-		if err != nil {
-			return err
-		}
-		return systemnamespaces.Run(hookCtx, client)
-	})
+	if err := services.install(generic); err != nil {
+		return nil, err
+	}
+	addControlPlaneHooks(generic, controlPlane{serviceCIDR: cfg.ServiceClusterIPRange, publicPort: mustAtoi(port)})
 	return s, nil
 }
 
@@ -337,6 +343,11 @@ func (s *Server) RESTConfig() *restclient.Config {
 var adminUser = &user.DefaultInfo{
 	Name:   "ephemera-admin",
 	Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
+}
+
+func mustAtoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func randomToken() (string, error) {

@@ -49,6 +49,7 @@ var servedTypes = []runtime.Object{
 func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	scheme := runtime.NewScheme()
 	must(corev1.AddToScheme(scheme))
+	addServiceGroups(scheme)
 	internal := schema.GroupVersion{Group: "", Version: runtime.APIVersionInternal}
 	scheme.AddKnownTypes(internal, servedTypes...)
 	// Options and list-meta types the handlers decode into the internal version.

@@ -32,6 +32,7 @@ import (
 	"k8s.io/apiserver/pkg/storage/names"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	"github.com/ephemera-dev/ephemera/internal/fieldlabel"
 	"github.com/ephemera-dev/ephemera/strategy/validation"
 )
 
@@ -135,3 +136,8 @@ func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
 	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
 }
+
+// FieldLabelConversion mirrors the Node field-label conversion of
+// pkg/apis/core/v1/conversion.go: metadata.name and spec.unschedulable
+// (not metadata.namespace: nodes have none).
+var FieldLabelConversion = fieldlabel.Conversion("metadata.name", "spec.unschedulable")

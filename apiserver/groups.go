@@ -1,0 +1,89 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+package apiserver
+
+import (
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/ephemera-dev/ephemera/registry"
+	"github.com/ephemera-dev/ephemera/registry/configmap"
+	"github.com/ephemera-dev/ephemera/registry/coordination/lease"
+	"github.com/ephemera-dev/ephemera/registry/discovery/endpointslice"
+	"github.com/ephemera-dev/ephemera/registry/endpoints"
+	"github.com/ephemera-dev/ephemera/registry/secret"
+	"github.com/ephemera-dev/ephemera/registry/service"
+)
+
+// storageVersions are the versions objects are stored in.
+var storageVersions = []schema.GroupVersion{corev1.SchemeGroupVersion, discoveryv1.SchemeGroupVersion, coordinationv1.SchemeGroupVersion}
+
+// serviceStorage is the storage of services, endpoints, config maps and
+// secrets (core/v1), endpoint slices (discovery.k8s.io/v1) and leases
+// (coordination.k8s.io/v1): what envtest's kube-apiserver serves for
+// service discovery, configuration and leader election.
+type serviceStorage struct {
+	core          map[string]rest.Storage
+	endpointSlice *endpointslice.REST
+	lease         *lease.REST
+}
+
+func newServiceStorage(optsGetter *registry.RESTOptionsGetter, serviceCIDR string) (*serviceStorage, error) {
+	s := &serviceStorage{core: map[string]rest.Storage{}}
+	services, err := service.NewStorage(optsGetter, Scheme, serviceCIDR)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range services.Map() {
+		s.core[k] = v
+	}
+	if s.core["endpoints"], err = endpoints.NewREST(optsGetter, Scheme); err != nil {
+		return nil, err
+	}
+	if s.core["configmaps"], err = configmap.NewREST(optsGetter, Scheme); err != nil {
+		return nil, err
+	}
+	if s.core["secrets"], err = secret.NewREST(optsGetter, Scheme); err != nil {
+		return nil, err
+	}
+	if s.endpointSlice, err = endpointslice.NewREST(optsGetter, Scheme); err != nil {
+		return nil, err
+	}
+	if s.lease, err = lease.NewREST(optsGetter, Scheme); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// install serves discovery.k8s.io/v1 and coordination.k8s.io/v1.
+func (s *serviceStorage) install(generic *genericapiserver.GenericAPIServer) error {
+	for group, res := range map[string]map[string]rest.Storage{
+		discoveryv1.GroupName:    {"endpointslices": s.endpointSlice},
+		coordinationv1.GroupName: {"leases": s.lease},
+	} {
+		info := genericapiserver.NewDefaultAPIGroupInfo(group, Scheme, runtime.NewParameterCodec(Scheme), Codecs)
+		info.VersionedResourcesStorageMap["v1"] = res
+		if err := generic.InstallAPIGroup(&info); err != nil {
+			return err
+		}
+	}
+	return nil
+}
