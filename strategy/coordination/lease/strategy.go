@@ -93,7 +93,9 @@ func (leaseStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object
 }
 
 // WarningsOnUpdate returns nothing.
-func (leaseStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string { return nil }
+func (leaseStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
+	return nil
+}
 
 // AllowUnconditionalUpdate is false: an update must carry the
 // resourceVersion it read, so that two holders cannot both win.
