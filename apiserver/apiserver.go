@@ -62,6 +62,7 @@ import (
 
 	"github.com/ephemera-dev/ephemera/admission"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
+	satoken "github.com/ephemera-dev/ephemera/authentication/serviceaccount"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
@@ -106,6 +107,13 @@ type Config struct {
 	// (kube-apiserver --service-cluster-ip-range); default 10.0.0.0/24, as
 	// envtest sets it. Cluster mode uses kind's, 10.96.0.0/16.
 	ServiceClusterIPRange string
+	// ServiceAccountIssuer is the issuer of the service-account tokens the
+	// server signs and accepts (--service-account-issuer); default the
+	// server's URL with a trailing slash, as envtest sets it.
+	ServiceAccountIssuer string
+	// ServiceAccountSigningKey signs those tokens; nil: an ECDSA P-256 key
+	// made once per process (envtest's kind of key).
+	ServiceAccountSigningKey *satoken.Key
 	// KubeletConnection is what pods/log, pods/attach and pods/exec reach
 	// on a pod's node, as kube-apiserver reaches the node's kubelet. nil: no
 	// kubelet answers (envtest's situation), and those requests fail as they
@@ -120,6 +128,7 @@ type Server struct {
 	caPEM   []byte
 	token   string
 	backend *memory.Backend
+	tokens  *serviceAccountTokens
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
@@ -193,9 +202,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	}
 	config.LoopbackClientConfig = s.RESTConfig()
 	config.Authentication.Authenticator = bearertoken.New(authenticator.TokenFunc(
-		func(_ context.Context, t string) (*authenticator.Response, bool, error) {
+		func(ctx context.Context, t string) (*authenticator.Response, bool, error) {
 			if t != token {
-				return nil, false, nil
+				return s.tokens.authenticator.AuthenticateToken(ctx, t)
 			}
 			return &authenticator.Response{User: adminUser}, true, nil
 		}))
@@ -227,6 +236,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	}
 	for k, v := range services.core {
 		storage[k] = v
+	}
+	if s.tokens, err = newServiceAccountTokens(cfg, s.url, storage); err != nil {
+		return nil, err
 	}
 	config.AdmissionControl, err = admission.NewChain(
 		func(ctx context.Context, name string) (*corev1.Namespace, error) {

@@ -16,6 +16,7 @@ limitations under the License.
 package defaults
 
 import (
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -26,7 +27,8 @@ import (
 // registerServiceDefaults adds the defaulting of services, endpoints,
 // endpoint slices, config maps and secrets (SetObjectDefaults_Service,
 // _Endpoints, _ConfigMap, _Secret of pkg/apis/core/v1 and
-// SetObjectDefaults_EndpointSlice of pkg/apis/discovery/v1), lists included.
+// SetObjectDefaults_EndpointSlice of pkg/apis/discovery/v1), lists included,
+// and of token requests.
 func registerServiceDefaults(scheme *runtime.Scheme) {
 	add := func(obj runtime.Object, list runtime.Object, f func(runtime.Object), items func(runtime.Object) []runtime.Object) {
 		scheme.AddTypeDefaultingFunc(obj, func(o interface{}) { f(o.(runtime.Object)) })
@@ -50,6 +52,12 @@ func registerServiceDefaults(scheme *runtime.Scheme) {
 			s.Type = corev1.SecretTypeOpaque
 		}
 	}, func(l runtime.Object) []runtime.Object { return ptrs(l.(*corev1.SecretList).Items) })
+	scheme.AddTypeDefaultingFunc(&authenticationv1.TokenRequest{}, func(o interface{}) {
+		// SetDefaults_TokenRequestSpec (pkg/apis/authentication/v1).
+		if tr := o.(*authenticationv1.TokenRequest); tr.Spec.ExpirationSeconds == nil {
+			tr.Spec.ExpirationSeconds = ptr.To[int64](60 * 60)
+		}
+	})
 	add(&discoveryv1.EndpointSlice{}, &discoveryv1.EndpointSliceList{}, func(o runtime.Object) {
 		eps := o.(*discoveryv1.EndpointSlice)
 		for i := range eps.Ports {
