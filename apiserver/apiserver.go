@@ -129,6 +129,8 @@ type Server struct {
 	token   string
 	backend *memory.Backend
 	tokens  *serviceAccountTokens
+	// controlPlane runs kube-apiserver's own controllers.
+	controlPlane *controlPlane
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
@@ -183,6 +185,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
 	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
+	config.SkipOpenAPIInstallation = true // installLazyOpenAPI serves them
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
 	// On shutdown, end open watches (each watch handler is told the server is
 	// going away and closes its stream) instead of letting the HTTP server's
@@ -278,7 +281,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := services.install(generic); err != nil {
 		return nil, err
 	}
-	addControlPlaneHooks(generic, controlPlane{serviceCIDR: cfg.ServiceClusterIPRange, publicPort: mustAtoi(port)})
+	installLazyOpenAPI(generic, config)
+	s.controlPlane = newControlPlane(cfg.ServiceClusterIPRange, mustAtoi(port))
+	addControlPlaneHooks(generic, s.controlPlane)
 	return s, nil
 }
 
@@ -331,7 +336,19 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.backend != nil {
 		defer s.backend.Close()
 	}
-	return s.generic.PrepareRun().RunWithContext(ctx)
+	// The controllers of the control plane stop before the server does, so
+	// that none of their requests is in flight during the shutdown.
+	serverCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.controlPlane.stop()
+		case <-serverCtx.Done():
+		}
+		cancel()
+	}()
+	return s.generic.PrepareRun().RunWithContext(serverCtx)
 }
 
 // URL is the server's https URL.

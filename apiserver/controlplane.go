@@ -17,14 +17,17 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
 	restclient "k8s.io/client-go/rest"
+	"k8s.io/client-go/util/connrotation"
 	"k8s.io/klog/v2"
 
 	"github.com/ephemera-dev/ephemera/controlplane/apiserveridentity"
@@ -40,11 +43,52 @@ import (
 // manager.
 const controlPlaneUserAgent = "kube-apiserver/" + KubernetesVersion + " (linux/amd64) kubernetes/ephemera"
 
-// controlPlane is what kube-apiserver's own controllers need to know.
+// controlPlane is what kube-apiserver's own controllers need to know, and
+// their lifetime: they stop (and their connections close) before the
+// server shuts down, so that no request of theirs holds the shutdown.
 type controlPlane struct {
 	serviceCIDR string
 	publicPort  int
 	clientCA    func() []byte
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	dialer   *connrotation.Dialer
+	stopping atomic.Bool
+}
+
+func newControlPlane(serviceCIDR string, publicPort int) *controlPlane {
+	ctx, cancel := context.WithCancel(context.Background())
+	cp := &controlPlane{serviceCIDR: serviceCIDR, publicPort: publicPort, ctx: ctx, cancel: cancel}
+	// A connection dialed for a request cancelled at shutdown would sit
+	// unused in the client's pool, and net/http's Server.Shutdown waits
+	// five seconds for such connections: none is dialed once stopping.
+	base := (&net.Dialer{}).DialContext
+	cp.dialer = connrotation.NewDialer(func(ctx context.Context, network, address string) (net.Conn, error) {
+		if cp.stopping.Load() {
+			return nil, errors.New("control plane stopped")
+		}
+		return base(ctx, network, address)
+	})
+	return cp
+}
+
+// stop ends the controllers, waits for them and closes their connections.
+func (cp *controlPlane) stop() {
+	cp.stopping.Store(true)
+	cp.cancel()
+	cp.wg.Wait()
+	cp.dialer.CloseAll()
+}
+
+// goRun runs f in the background until stop.
+func (cp *controlPlane) goRun(f func(ctx context.Context)) {
+	cp.wg.Add(1)
+	go func() {
+		defer cp.wg.Done()
+		f(cp.ctx)
+	}()
 }
 
 // addControlPlaneHooks starts the controllers kube-apiserver runs itself
@@ -52,23 +96,25 @@ type controlPlane struct {
 // reports ready), then in the background the kubernetes Service and its
 // endpoints, the identity lease and the kube-system config maps, as
 // envtest's kube-apiserver has them shortly after it is ready.
-func addControlPlaneHooks(generic *genericapiserver.GenericAPIServer, cp controlPlane) {
+func addControlPlaneHooks(generic *genericapiserver.GenericAPIServer, cp *controlPlane) {
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
 		cfg := restclient.CopyConfig(hookCtx.LoopbackClientConfig)
 		cfg.UserAgent = controlPlaneUserAgent
+		cfg.Dial = cp.dialer.DialContext
 		client, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
 			return err
 		}
-		if err := systemnamespaces.Run(hookCtx, client); err != nil {
+		if err := systemnamespaces.EnsureOnce(hookCtx, client); err != nil {
 			return err
 		}
-		go cp.run(hookCtx, client, generic.APIServerID)
+		cp.goRun(func(ctx context.Context) { cp.run(ctx, client, generic.APIServerID) })
 		return nil
 	})
 }
 
-func (cp controlPlane) run(ctx context.Context, client kubernetes.Interface, serverID string) {
+func (cp *controlPlane) run(ctx context.Context, client kubernetes.Interface, serverID string) {
+	cp.goRun(func(ctx context.Context) { systemnamespaces.Keep(ctx, client) })
 	if cidr := cp.serviceCIDR; cidr == "" {
 		cp.serviceCIDR = service.DefaultServiceCIDR
 	}
@@ -81,8 +127,12 @@ func (cp controlPlane) run(ctx context.Context, client kubernetes.Interface, ser
 	copy(serviceIP, ipnet.IP.To4())
 	serviceIP[len(serviceIP)-1]++
 	public := publicIP()
-	kubernetesservice.Run(ctx, client, kubernetesservice.Options{ServiceIP: serviceIP, PublicIP: public, PublicPort: cp.publicPort})
-	apiserveridentity.Run(ctx, client, serverID, net.JoinHostPort(public.String(), strconv.Itoa(cp.publicPort)))
+	cp.goRun(func(ctx context.Context) {
+		kubernetesservice.Run(ctx, client, kubernetesservice.Options{ServiceIP: serviceIP, PublicIP: public, PublicPort: cp.publicPort})
+	})
+	cp.goRun(func(ctx context.Context) {
+		apiserveridentity.Run(ctx, client, serverID, net.JoinHostPort(public.String(), strconv.Itoa(cp.publicPort)))
+	})
 	var ca []byte
 	if cp.clientCA != nil {
 		ca = cp.clientCA()

@@ -67,5 +67,5 @@ func Run(ctx context.Context, client kubernetes.Interface, serverID, peerAddress
 			}
 			return nil
 		})
-	go c.Run(ctx)
+	c.Run(ctx)
 }

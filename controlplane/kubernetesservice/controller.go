@@ -55,23 +55,21 @@ type Options struct {
 	PublicPort int
 }
 
-// Run reconciles at once, then every Interval until ctx ends. It does not
-// block: the first pass runs in the background, as upstream's does.
+// Run reconciles at once, then every Interval until ctx ends (the caller
+// runs it in the background, as upstream starts the controller).
 func Run(ctx context.Context, client kubernetes.Interface, opts Options) {
-	go func() {
-		t := time.NewTicker(Interval)
-		defer t.Stop()
-		for {
-			if err := Reconcile(ctx, client, opts); err != nil && ctx.Err() == nil {
-				klog.V(2).InfoS("kubernetes Service not reconciled", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	t := time.NewTicker(Interval)
+	defer t.Stop()
+	for {
+		if err := Reconcile(ctx, client, opts); err != nil && ctx.Err() == nil {
+			klog.V(2).InfoS("kubernetes Service not reconciled", "err", err)
 		}
-	}()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Reconcile creates the Service if it is missing (an existing one is left

@@ -62,19 +62,22 @@ func Run(ctx context.Context, client kubernetes.Interface) error {
 	if err := EnsureOnce(ctx, client); err != nil {
 		return err
 	}
-	go func() {
-		tick := time.NewTicker(Interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if err := EnsureOnce(ctx, client); err != nil && ctx.Err() == nil {
-					klog.V(2).InfoS("System namespaces not ensured", "err", err)
-				}
+	go Keep(ctx, client)
+	return nil
+}
+
+// Keep ensures the namespaces every Interval until ctx ends.
+func Keep(ctx context.Context, client kubernetes.Interface) {
+	tick := time.NewTicker(Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := EnsureOnce(ctx, client); err != nil && ctx.Err() == nil {
+				klog.V(2).InfoS("System namespaces not ensured", "err", err)
 			}
 		}
-	}()
-	return nil
+	}
 }
