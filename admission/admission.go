@@ -42,20 +42,22 @@ type NamespaceGetter func(ctx context.Context, name string) (*corev1.Namespace, 
 
 // NewChain returns Ephemera's admission chain, in kube-apiserver's plugin
 // order: the mutating NamespaceLifecycle, DefaultTolerationSeconds and
-// Priority, then the validating PodSecurity.
-func NewChain(getNamespace NamespaceGetter, listPods PodLister) (admission.Interface, error) {
+// Priority, then the validating PodSecurity. afterLifecycle are plugins that
+// kube-apiserver orders right after NamespaceLifecycle (cluster mode's
+// ServiceAccount plugin, package admission/serviceaccount).
+func NewChain(getNamespace NamespaceGetter, listPods PodLister, afterLifecycle ...admission.Interface) (admission.Interface, error) {
 	// PodSecurity checks "latest" against kube-apiserver 1.37's policies.
 	emulation := psaapi.MajorMinorVersion(1, 37)
 	ps, err := newPodSecurity(getNamespace, listPods, &emulation)
 	if err != nil {
 		return nil, err
 	}
-	return admission.NewChainHandler(
+	plugins := []admission.Interface{
 		&namespaceLifecycle{getNamespace: getNamespace, immortal: sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)},
-		defaultTolerationSeconds{},
-		priority{},
-		ps,
-	), nil
+	}
+	plugins = append(plugins, afterLifecycle...)
+	plugins = append(plugins, defaultTolerationSeconds{}, priority{}, ps)
+	return admission.NewChainHandler(plugins...), nil
 }
 
 var (

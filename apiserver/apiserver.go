@@ -114,6 +114,10 @@ type Config struct {
 	// ServiceAccountSigningKey signs those tokens; nil: an ECDSA P-256 key
 	// made once per process (envtest's kind of key).
 	ServiceAccountSigningKey *satoken.Key
+	// ServiceAccountAdmission runs the ServiceAccount admission plugin
+	// (package admission/serviceaccount), which kind's kube-apiserver runs
+	// and envtest's turns off. Cluster mode sets it.
+	ServiceAccountAdmission bool
 	// KubeletConnection is what pods/log, pods/attach and pods/exec reach
 	// on a pod's node, as kube-apiserver reaches the node's kubelet. nil: no
 	// kubelet answers (envtest's situation), and those requests fail as they
@@ -262,7 +266,8 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 				pods[i] = &items[i]
 			}
 			return pods, nil
-		})
+		},
+		clusterAdmission(cfg, storage)...)
 	if err != nil {
 		return nil, err
 	}

@@ -69,7 +69,7 @@ type Environment struct {
 	ControlPlaneStopTimeout time.Duration
 
 	server  *Server
-	kubelet *kubelet.Kubelet
+	cluster *cluster
 	cancel  context.CancelFunc
 	done    <-chan error
 }
@@ -99,6 +99,9 @@ func (e *Environment) Start() (*rest.Config, error) {
 	cfg.DisableHTTP2 = true
 	var k *kubelet.Kubelet
 	if e.Cluster != nil {
+		if err := configureCluster(&cfg); err != nil {
+			return nil, err
+		}
 		k = kubelet.New(e.Cluster.Kubelet)
 		cfg.KubeletConnection = k
 	}
@@ -113,25 +116,26 @@ func (e *Environment) Start() (*rest.Config, error) {
 		cancel()
 		return nil, err
 	}
+	var c *cluster
 	if k != nil {
-		// Like a kubelet starting on a node: a client of the API, with its
-		// own user agent; Run returns once the node is registered.
-		if err := k.Run(ctx, s.RESTConfig()); err != nil {
+		// Like the components of a kind node: clients of the API, each with
+		// its own user agent; the kubelet returns once the node is
+		// registered.
+		c, err = startCluster(s.RESTConfig(), s.CAData(), k, func(cfg *rest.Config) error { return k.Run(ctx, cfg) })
+		if err != nil {
 			cancel()
 			<-done
-			return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
+			return nil, err
 		}
 	}
 	kubeconfig, err := s.Kubeconfig()
 	if err != nil {
-		if k != nil {
-			k.Stop()
-		}
+		c.stop()
 		cancel()
 		<-done
 		return nil, err
 	}
-	e.server, e.kubelet, e.cancel, e.done = s, k, cancel, done
+	e.server, e.cluster, e.cancel, e.done = s, c, cancel, done
 	e.Config = s.RESTConfig()
 	e.KubeConfig = kubeconfig
 	return rest.CopyConfig(e.Config), nil
@@ -143,13 +147,11 @@ func (e *Environment) Stop() error {
 	if e.server == nil {
 		return nil
 	}
-	// The kubelet goes first, so that none of its requests (an open watch)
-	// is in flight when the server shuts down.
-	if e.kubelet != nil {
-		e.kubelet.Stop()
-	}
+	// The simulations go first, so that none of their requests (an open
+	// watch) is in flight when the server shuts down.
+	e.cluster.stop()
 	e.cancel()
-	defer func() { e.server, e.kubelet, e.cancel, e.done = nil, nil, nil, nil }()
+	defer func() { e.server, e.cluster, e.cancel, e.done = nil, nil, nil, nil }()
 	timeout := timeoutOr(e.ControlPlaneStopTimeout)
 	select {
 	case err := <-e.done:

@@ -20,10 +20,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	saadmission "github.com/ephemera-dev/ephemera/admission/serviceaccount"
 	"github.com/ephemera-dev/ephemera/authentication/serviceaccount"
 	saregistry "github.com/ephemera-dev/ephemera/registry/serviceaccount"
 )
@@ -110,4 +112,14 @@ func (g storageGetter) GetNode(ctx context.Context, name string) (*corev1.Node, 
 		return nil, err
 	}
 	return obj.(*corev1.Node), nil
+}
+
+// clusterAdmission is the ServiceAccount admission plugin when the config
+// asks for it, reading service accounts straight from storage.
+func clusterAdmission(cfg Config, storage map[string]rest.Storage) []admission.Interface {
+	if !cfg.ServiceAccountAdmission {
+		return nil
+	}
+	get := storageGetter(storage)
+	return []admission.Interface{saadmission.New(get.GetServiceAccount)}
 }

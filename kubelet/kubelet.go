@@ -46,6 +46,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -101,6 +103,16 @@ type Kubelet struct {
 	dialer   *connrotation.Dialer
 	cancel   context.CancelFunc
 	stopped  chan struct{} // closed when the worker and informers are gone
+	wg       sync.WaitGroup // background loops (the node lease)
+}
+
+// background runs f until it returns; Stop waits for it.
+func (k *Kubelet) background(f func()) {
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		f()
+	}()
 }
 
 // New returns a Kubelet; it does nothing until Run.
@@ -131,8 +143,8 @@ func New(opts Options) *Kubelet {
 func (k *Kubelet) NodeName() string { return k.opts.NodeName }
 
 // Run registers the node and drives pods until ctx ends. It returns once
-// the node is registered and the pod informer has synced (the simulation
-// keeps running in the background) or with the registration error.
+// the node is registered (its informer, lease and workers keep running in
+// the background) or with the registration error.
 //
 // Stop ends it; so does the end of ctx.
 func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
@@ -159,7 +171,11 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	if err := k.registerNode(ctx); err != nil {
 		return fmt.Errorf("registering node %s: %w", k.opts.NodeName, err)
 	}
-	factory := informers.NewSharedInformerFactory(client, 0)
+	// A kubelet watches the pods bound to its node (pkg/kubelet/config/
+	// apiserver.go NewSourceApiserver: spec.nodeName=<node>).
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.opts.NodeName).String()
+	}))
 	informer := factory.Core().V1().Pods().Informer()
 	k.lister = informer.GetIndexer()
 	enqueue := func(obj interface{}) {
@@ -182,15 +198,14 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 		return err
 	}
 	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
-		return fmt.Errorf("pod informer did not sync")
-	}
+	k.startNodeLease(ctx)
 	workerDone := make(chan struct{})
 	go func() {
 		<-ctx.Done()
 		k.queue.ShutDown()
 		factory.Shutdown() // waits for the informer's watch to end
 		<-workerDone
+		k.wg.Wait()
 		close(k.stopped)
 	}()
 	go func() {

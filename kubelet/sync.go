@@ -47,11 +47,8 @@ func (k *Kubelet) sync(ctx context.Context, key string) (time.Duration, error) {
 		return 0, err
 	}
 	pod := obj.(*corev1.Pod)
-	if pod.Spec.NodeName == "" {
-		return 0, k.bind(ctx, pod)
-	}
 	if pod.Spec.NodeName != k.opts.NodeName {
-		return 0, nil
+		return 0, nil // the informer only lists this node's pods
 	}
 	if pod.DeletionTimestamp != nil {
 		// The kubelet stops the containers, then removes the pod for good

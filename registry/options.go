@@ -69,7 +69,11 @@ func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runt
 	return generic.RESTOptions{
 		StorageConfig:           g.StorageConfig.ForResource(resource),
 		Decorator:               g.Decorator,
-		EnableGarbageCollection: false,
+		// kube-apiserver's --enable-garbage-collector default: deletions
+		// asking for foreground or orphan propagation leave the object with
+		// the matching finalizer for a garbage collector to honour (envtest
+		// keeps them for ever; cluster mode's collector acts on them).
+		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Resource,
 	}, nil

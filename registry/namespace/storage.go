@@ -151,9 +151,11 @@ func (r *REST) ConvertToTable(ctx context.Context, object runtime.Object, tableO
 
 // Delete marks a namespace Terminating while it has finalizers and removes it
 // once it has none, as REST.Delete in
-// k8s.io/kubernetes/pkg/registry/core/namespace/storage does. The orphan and
-// foreground-deletion finalizers upstream also manages are left out: Ephemera
-// runs no garbage collector to honour them.
+// k8s.io/kubernetes/pkg/registry/core/namespace/storage does, including the
+// orphan and foreground-deletion finalizers the delete options ask for
+// (which the garbage collector of cluster mode honours; like envtest's, the
+// default mode has none, so such a namespace keeps them). Deleting a
+// namespace that is already terminating answers with the namespace.
 func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error) {
 	obj, err := r.store.Get(ctx, name, &metav1.GetOptions{})
 	if err != nil {
@@ -191,6 +193,7 @@ func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.Va
 					return nil, err
 				}
 				nsstrategy.MarkTerminating(cur, metav1.Now())
+				nsstrategy.SetDeletionFinalizers(cur, options)
 				return cur, nil
 			}),
 			dryrun.IsDryRun(options.DryRun), nil)
@@ -207,8 +210,7 @@ func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.Va
 
 	// Already terminating: the namespace goes away once its finalizers are gone.
 	if len(ns.Spec.Finalizers) != 0 {
-		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name,
-			fmt.Errorf("The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system."))
+		return ns, false, nil
 	}
 	return r.store.Delete(ctx, name, deleteValidation, options)
 }

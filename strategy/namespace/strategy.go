@@ -27,6 +27,7 @@ import (
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/storage/names"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
@@ -183,4 +184,44 @@ func MarkTerminating(ns *corev1.Namespace, now metav1.Time) bool {
 		changed = true
 	}
 	return changed
+}
+
+// SetDeletionFinalizers applies what namespace REST.Delete does with the
+// delete options: the orphan finalizer when dependents are to be orphaned,
+// the foreground-deletion finalizer when they are to go first (an explicit
+// orphanDependents wins over propagationPolicy; with neither, what the
+// namespace has stays). The result is in no particular order upstream (it
+// ranges over a map); here it is sorted.
+func SetDeletionFinalizers(ns *corev1.Namespace, options *metav1.DeleteOptions) {
+	have := map[string]bool{}
+	for _, f := range ns.Finalizers {
+		have[f] = true
+	}
+	want := map[string]bool{
+		metav1.FinalizerOrphanDependents: have[metav1.FinalizerOrphanDependents],
+		metav1.FinalizerDeleteDependents: have[metav1.FinalizerDeleteDependents],
+	}
+	switch {
+	case options.OrphanDependents != nil:
+		want[metav1.FinalizerOrphanDependents] = *options.OrphanDependents
+		want[metav1.FinalizerDeleteDependents] = !*options.OrphanDependents
+	case options.PropagationPolicy != nil:
+		want[metav1.FinalizerOrphanDependents] = *options.PropagationPolicy == metav1.DeletePropagationOrphan
+		want[metav1.FinalizerDeleteDependents] = *options.PropagationPolicy == metav1.DeletePropagationForeground
+	}
+	changed := false
+	for f, w := range want {
+		if have[f] != w {
+			changed = true
+			if w {
+				have[f] = true
+			} else {
+				delete(have, f)
+			}
+		}
+	}
+	if !changed {
+		return
+	}
+	ns.Finalizers = sets.List(sets.KeySet(have))
 }

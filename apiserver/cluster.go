@@ -1,0 +1,99 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+package apiserver
+
+import (
+	"fmt"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/ephemera-dev/ephemera/authentication/serviceaccount"
+	"github.com/ephemera-dev/ephemera/controllers"
+	"github.com/ephemera-dev/ephemera/kubelet"
+	"github.com/ephemera-dev/ephemera/scheduler"
+)
+
+// kind's control plane, as kubeadm sets it up (cluster mode answers as it
+// does): the service range and the service-account issuer.
+const (
+	KindServiceClusterIPRange = "10.96.0.0/16"
+	KindServiceAccountIssuer  = "https://kubernetes.default.svc.cluster.local"
+)
+
+// configureCluster sets what cluster mode's kube-apiserver does beyond
+// envtest's: kind's service range and token issuer (with an RSA key, as
+// kubeadm's sa.key), and the ServiceAccount admission plugin. Fields the
+// caller set are kept.
+func configureCluster(cfg *Config) error {
+	if cfg.ServiceClusterIPRange == "" {
+		cfg.ServiceClusterIPRange = KindServiceClusterIPRange
+	}
+	if cfg.ServiceAccountIssuer == "" {
+		cfg.ServiceAccountIssuer = KindServiceAccountIssuer
+	}
+	if cfg.ServiceAccountSigningKey == nil {
+		key, err := serviceaccount.RSAKey()
+		if err != nil {
+			return err
+		}
+		cfg.ServiceAccountSigningKey = key
+	}
+	cfg.ServiceAccountAdmission = true
+	return nil
+}
+
+// cluster is what cluster mode runs beside the server, each a client of its
+// API as on a kind node: kube-scheduler, kube-controller-manager and the
+// node's kubelet.
+type cluster struct {
+	scheduler   *scheduler.Scheduler
+	controllers *controllers.Manager
+	kubelet     *kubelet.Kubelet
+}
+
+// startCluster starts the scheduler and the controllers (both return at
+// once) and the kubelet (which returns once its node is registered).
+func startCluster(config *rest.Config, rootCA []byte, k *kubelet.Kubelet, run func(*rest.Config) error) (*cluster, error) {
+	c := &cluster{kubelet: k}
+	var err error
+	if c.scheduler, err = scheduler.Start(config); err != nil {
+		return nil, fmt.Errorf("starting the simulated scheduler: %w", err)
+	}
+	if c.controllers, err = controllers.Start(config, controllers.Options{RootCA: rootCA}); err != nil {
+		c.stop()
+		return nil, fmt.Errorf("starting the simulated controllers: %w", err)
+	}
+	if err := run(config); err != nil {
+		c.stop()
+		return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
+	}
+	return c, nil
+}
+
+// stop stops the kubelet, the scheduler and the controllers, so that none
+// of their requests is in flight when the server shuts down.
+func (c *cluster) stop() {
+	if c == nil {
+		return
+	}
+	c.kubelet.Stop()
+	if c.scheduler != nil {
+		c.scheduler.Stop()
+	}
+	if c.controllers != nil {
+		c.controllers.Stop()
+	}
+}
