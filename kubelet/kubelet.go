@@ -102,7 +102,7 @@ type Kubelet struct {
 	stopping atomic.Bool
 	dialer   *connrotation.Dialer
 	cancel   context.CancelFunc
-	stopped  chan struct{} // closed when the worker and informers are gone
+	stopped  chan struct{}  // closed when the worker and informers are gone
 	wg       sync.WaitGroup // background loops (the node lease)
 }
 

@@ -67,8 +67,8 @@ func NewEtcdOptions(codec runtime.Codec, servers []string) *RESTOptionsGetter {
 // GetRESTOptions implements generic.RESTOptionsGetter.
 func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
 	return generic.RESTOptions{
-		StorageConfig:           g.StorageConfig.ForResource(resource),
-		Decorator:               g.Decorator,
+		StorageConfig: g.StorageConfig.ForResource(resource),
+		Decorator:     g.Decorator,
 		// kube-apiserver's --enable-garbage-collector default: deletions
 		// asking for foreground or orphan propagation leave the object with
 		// the matching finalizer for a garbage collector to honour (envtest
