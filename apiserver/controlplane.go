@@ -101,6 +101,7 @@ func addControlPlaneHooks(generic *genericapiserver.GenericAPIServer, cp *contro
 		cfg := restclient.CopyConfig(hookCtx.LoopbackClientConfig)
 		cfg.UserAgent = controlPlaneUserAgent
 		cfg.Dial = cp.dialer.DialContext
+		cfg.WarningHandler = restclient.NoWarnings{}
 		client, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
 			return err

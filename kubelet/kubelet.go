@@ -91,12 +91,14 @@ type Kubelet struct {
 	client kubernetes.Interface
 	queue  workqueue.TypedDelayingInterface[string]
 
-	mu      sync.Mutex
-	pods    map[types.UID]*podState
-	images  map[string]bool // images on the node: pulled once, present after
-	nextIP  netip.Addr
-	lister  cache.Indexer
-	started chan struct{}
+	mu     sync.Mutex
+	pods   map[types.UID]*podState
+	images map[string]bool // images on the node: pulled once, present after
+	// recorded are the events written, by correlation key (emit).
+	recorded map[string]recordedEvent
+	nextIP   netip.Addr
+	lister   cache.Indexer
+	started  chan struct{}
 
 	stopOnce sync.Once
 	stopping atomic.Bool
@@ -128,14 +130,15 @@ func New(opts Options) *Kubelet {
 	}
 	prefix := netip.MustParsePrefix(opts.PodCIDR)
 	return &Kubelet{
-		opts:    opts,
-		pods:    map[types.UID]*podState{},
-		images:  map[string]bool{},
-		nextIP:  prefix.Addr().Next().Next(), // .1 is the bridge, as in kind
-		queue:   workqueue.NewTypedDelayingQueue[string](),
-		started: make(chan struct{}),
-		cancel:  func() {},
-		stopped: make(chan struct{}),
+		opts:     opts,
+		pods:     map[types.UID]*podState{},
+		images:   map[string]bool{},
+		recorded: map[string]recordedEvent{},
+		nextIP:   prefix.Addr().Next().Next(), // .1 is the bridge, as in kind
+		queue:    workqueue.NewTypedDelayingQueue[string](),
+		started:  make(chan struct{}),
+		cancel:   func() {},
+		stopped:  make(chan struct{}),
 	}
 }
 

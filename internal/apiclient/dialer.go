@@ -54,6 +54,9 @@ func New(base *rest.Config, userAgent string) (*rest.Config, *Connections) {
 	cfg := rest.CopyConfig(base)
 	cfg.UserAgent = userAgent
 	cfg.Dial = c.dialer.DialContext
+	// Deprecation warnings (v1 Endpoints) are the component's business, not
+	// the log of the test that runs it.
+	cfg.WarningHandler = rest.NoWarnings{}
 	return cfg, c
 }
 
