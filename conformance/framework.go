@@ -46,7 +46,8 @@ type F struct {
 	HTTP   *http.Client
 	NS     string
 
-	rec *recorder
+	rec   *recorder
+	nodes []string // the target's node names, once listed (ClusterNote)
 }
 
 func newF(ctx context.Context, ts *targetState) *F {

@@ -77,9 +77,13 @@ func (k *Kubelet) podStatus(pod *corev1.Pod, st *podState, now time.Time, termin
 		// The sandbox is torn down (PodSandboxChanged: not ready).
 		sandbox.Status, sandbox.Reason, sandbox.Message = corev1.ConditionFalse, "PodSandboxNotReady", "pod sandbox is not ready"
 	}
+	initialized := corev1.PodCondition{Type: corev1.PodInitialized, Status: corev1.ConditionTrue}
+	if s.Phase == corev1.PodSucceeded {
+		initialized.Reason = "PodCompleted" // GeneratePodInitializedCondition
+	}
 	conds := []corev1.PodCondition{
 		sandbox,
-		{Type: corev1.PodInitialized, Status: corev1.ConditionTrue},
+		initialized,
 		podReady,
 		ready,
 	}
