@@ -166,14 +166,37 @@ func (c *Collector) observe(gvr schema.GroupVersionResource, obj interface{}, de
 	}
 }
 
-func (c *Collector) dependentsOf(uid types.UID) []ref {
+// dependentsOf lists the objects owned by owner: those the index knows,
+// and those a live list of the watched kinds in the owner's namespace finds
+// (an informer may not have delivered a dependent created just before the
+// owner's deletion; upstream's graph builder orders such events in one
+// queue, which this collector does not have).
+func (c *Collector) dependentsOf(ctx context.Context, owner ref) ([]ref, error) {
+	found := map[string]ref{}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []ref
-	for _, r := range c.dependents[uid] {
+	for k, r := range c.dependents[owner.uid] {
+		found[k] = r
+	}
+	c.mu.Unlock()
+	for _, gvr := range watched {
+		list, err := c.meta.Resource(gvr).Namespace(owner.namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range list.Items {
+			for _, o := range item.OwnerReferences {
+				if o.UID == owner.uid {
+					r := ref{gvr: gvr, namespace: item.Namespace, name: item.Name, uid: item.UID}
+					found[r.key()] = r
+				}
+			}
+		}
+	}
+	out := make([]ref, 0, len(found))
+	for _, r := range found {
 		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 // sync handles one object: an object being deleted with a foreground or
@@ -304,7 +327,11 @@ func (c *Collector) removeOwnerRefs(ctx context.Context, r ref, gone []metav1.Ow
 // left, the owner loses its foregroundDeletion finalizer.
 func (c *Collector) deleteDependents(ctx context.Context, r ref, owner *metav1.PartialObjectMetadata) (time.Duration, error) {
 	blocking := 0
-	for _, d := range c.dependentsOf(r.uid) {
+	deps, err := c.dependentsOf(ctx, r)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range deps {
 		dep, err := c.meta.Resource(d.gvr).Namespace(d.namespace).Get(ctx, d.name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) || (err == nil && dep.UID != d.uid) {
 			continue
@@ -334,7 +361,11 @@ func (c *Collector) deleteDependents(ctx context.Context, r ref, owner *metav1.P
 // orphanDependents mirrors the upstream function: every dependent loses
 // its reference to the owner, then the owner its orphan finalizer.
 func (c *Collector) orphanDependents(ctx context.Context, r ref, _ *metav1.PartialObjectMetadata) error {
-	for _, d := range c.dependentsOf(r.uid) {
+	deps, err := c.dependentsOf(ctx, r)
+	if err != nil {
+		return err
+	}
+	for _, d := range deps {
 		if err := c.removeOwnerRefs(ctx, d, []metav1.OwnerReference{{UID: r.uid}}); err != nil {
 			return err
 		}
