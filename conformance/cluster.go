@@ -74,13 +74,14 @@ var (
 	apiAccessRE = regexp.MustCompile(`kube-api-access-[a-z0-9]{5}`)
 	pemRE       = regexp.MustCompile(`-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----(\\n)?`)
 	jwtRE       = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
+	nodePortRE  = regexp.MustCompile(`"nodePort":3\d{4}\b`)
 	eventNameRE = regexp.MustCompile(`\.[0-9a-f]{16}\b`)
 )
 
 // ClusterNote records v as an observation after normalizing what differs
-// between clusters by nature: the node's name, IP addresses, the random
-// suffix of the kube-api-access volume, certificates, tokens and event
-// names (and, as every observation, UIDs, resourceVersions and times).
+// between clusters by nature: the node's name, IP addresses, allocated
+// node ports, the random suffix of the kube-api-access volume,
+// certificates, tokens and event names (and, as every observation, UIDs, resourceVersions and times).
 func (f *F) ClusterNote(step string, v any) {
 	GinkgoHelper()
 	raw, err := json.Marshal(v)
@@ -94,6 +95,7 @@ func (f *F) ClusterNote(step string, v any) {
 	s = pemRE.ReplaceAllString(s, "<certificate>")
 	s = jwtRE.ReplaceAllString(s, "<token>")
 	s = eventNameRE.ReplaceAllString(s, ".<id>")
+	s = nodePortRE.ReplaceAllString(s, `"nodePort":"<nodePort>"`)
 	var out any
 	Expect(json.Unmarshal([]byte(s), &out)).To(Succeed())
 	f.Note(step, out)

@@ -46,7 +46,7 @@ var _ generic.RESTOptionsGetter = &RESTOptionsGetter{}
 // NewMemoryOptions returns the options for the in-memory backend: decorator is
 // the backend's storage decorator (see storage/memory).
 func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *RESTOptionsGetter {
-	cfg := storagebackend.NewDefaultConfig(Prefix, codec)
+	cfg := storagebackend.NewDefaultConfig(Prefix, typelessCodec{codec})
 	return &RESTOptionsGetter{StorageConfig: *cfg, Decorator: decorator}
 }
 
@@ -56,7 +56,7 @@ func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *
 // undecorated (no watch cache): every replica then reads its own writes and
 // the others' at once, and start-up does not wait for caches to fill.
 func NewEtcdOptions(codec runtime.Codec, servers []string) *RESTOptionsGetter {
-	cfg := storagebackend.NewDefaultConfig(Prefix, codec)
+	cfg := storagebackend.NewDefaultConfig(Prefix, typelessCodec{codec})
 	cfg.Type = storagebackend.StorageTypeETCD3
 	cfg.Transport.ServerList = servers
 	// The database-size metric poller only feeds metrics Ephemera does not serve.
@@ -77,4 +77,19 @@ func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runt
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Resource,
 	}, nil
+}
+
+// typelessCodec reads objects from storage without apiVersion and kind, as
+// kube-apiserver's internal objects are: the items of a list then answer
+// without them, as kube-apiserver's do (its conversion from the internal
+// version fills in the list's kind only; Ephemera's internal version is v1,
+// whose objects would otherwise keep what the decoder set).
+type typelessCodec struct{ runtime.Codec }
+
+func (c typelessCodec) Decode(data []byte, defaults *schema.GroupVersionKind, into runtime.Object) (runtime.Object, *schema.GroupVersionKind, error) {
+	obj, gvk, err := c.Codec.Decode(data, defaults, into)
+	if err == nil && obj != nil {
+		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	}
+	return obj, gvk, err
 }

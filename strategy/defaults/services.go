@@ -48,9 +48,11 @@ func registerServiceDefaults(scheme *runtime.Scheme) {
 		}
 	}, func(l runtime.Object) []runtime.Object { return ptrs(l.(*corev1.ConfigMapList).Items) })
 	add(&corev1.Secret{}, &corev1.SecretList{}, func(o runtime.Object) {
-		if s := o.(*corev1.Secret); s.Type == "" {
+		s := o.(*corev1.Secret)
+		if s.Type == "" {
 			s.Type = corev1.SecretTypeOpaque
 		}
+		mergeStringData(s)
 	}, func(l runtime.Object) []runtime.Object { return ptrs(l.(*corev1.SecretList).Items) })
 	scheme.AddTypeDefaultingFunc(&authenticationv1.TokenRequest{}, func(o interface{}) {
 		// SetDefaults_TokenRequestSpec (pkg/apis/authentication/v1).
@@ -139,4 +141,24 @@ func defaultEndpoints(ep *corev1.Endpoints) {
 			}
 		}
 	}
+}
+
+// mergeStringData is what converting a v1 Secret to the internal version
+// does (Convert_v1_Secret_To_core_Secret): every stringData entry overwrites
+// data's entry of the same key, and stringData is gone. Ephemera's internal
+// version is v1, so it happens here, at decode, before the field manager
+// records the request (which therefore owns data, not stringData, as on
+// kube-apiserver).
+func mergeStringData(s *corev1.Secret) {
+	if len(s.StringData) == 0 {
+		s.StringData = nil
+		return
+	}
+	if s.Data == nil {
+		s.Data = make(map[string][]byte, len(s.StringData))
+	}
+	for k, v := range s.StringData {
+		s.Data[k] = []byte(v)
+	}
+	s.StringData = nil
 }
