@@ -107,6 +107,14 @@ type Config struct {
 	// (kube-apiserver --service-cluster-ip-range); default 10.0.0.0/24, as
 	// envtest sets it. Cluster mode uses kind's, 10.96.0.0/16.
 	ServiceClusterIPRange string
+	// AdvertiseAddress and AdvertisePort are where the cluster reaches the
+	// server: the endpoint of the default/kubernetes Service
+	// (kube-apiserver --advertise-address and its secure port). Defaults:
+	// the host's default interface, as kube-apiserver picks it when bound to
+	// loopback (envtest's case), and the port served on. Cluster mode uses
+	// the simulated node's IP and 6443, as on a kind node.
+	AdvertiseAddress string
+	AdvertisePort    int
 	// ServiceAccountIssuer is the issuer of the service-account tokens the
 	// server signs and accepts (--service-account-issuer); default the
 	// server's URL with a trailing slash, as envtest sets it.
@@ -287,7 +295,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		return nil, err
 	}
 	installLazyOpenAPI(generic, config)
-	s.controlPlane = newControlPlane(cfg.ServiceClusterIPRange, mustAtoi(port))
+	advertisePort := mustAtoi(port)
+	if cfg.AdvertisePort != 0 {
+		advertisePort = cfg.AdvertisePort
+	}
+	s.controlPlane = newControlPlane(cfg.ServiceClusterIPRange, net.ParseIP(cfg.AdvertiseAddress), advertisePort)
 	addControlPlaneHooks(generic, s.controlPlane)
 	return s, nil
 }

@@ -31,13 +31,22 @@ import (
 const (
 	KindServiceClusterIPRange = "10.96.0.0/16"
 	KindServiceAccountIssuer  = "https://kubernetes.default.svc.cluster.local"
+	// KindAPIServerPort is kube-apiserver's port on a kind node.
+	KindAPIServerPort = 6443
 )
 
 // configureCluster sets what cluster mode's kube-apiserver does beyond
-// envtest's: kind's service range and token issuer (with an RSA key, as
-// kubeadm's sa.key), and the ServiceAccount admission plugin. Fields the
-// caller set are kept.
-func configureCluster(cfg *Config) error {
+// envtest's: it is reached at the node's IP on 6443 (the kubernetes
+// Service's endpoint), with kind's service range and token issuer (with an
+// RSA key, as kubeadm's sa.key), and the ServiceAccount admission plugin.
+// Fields the caller set are kept.
+func configureCluster(cfg *Config, nodeIP string) error {
+	if cfg.AdvertiseAddress == "" {
+		cfg.AdvertiseAddress = nodeIP
+	}
+	if cfg.AdvertisePort == 0 {
+		cfg.AdvertisePort = KindAPIServerPort
+	}
 	if cfg.ServiceClusterIPRange == "" {
 		cfg.ServiceClusterIPRange = KindServiceClusterIPRange
 	}

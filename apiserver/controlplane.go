@@ -48,6 +48,7 @@ const controlPlaneUserAgent = "kube-apiserver/" + KubernetesVersion + " (linux/a
 // server shuts down, so that no request of theirs holds the shutdown.
 type controlPlane struct {
 	serviceCIDR string
+	publicIP    net.IP // nil: the host's default interface
 	publicPort  int
 	clientCA    func() []byte
 
@@ -58,9 +59,9 @@ type controlPlane struct {
 	stopping atomic.Bool
 }
 
-func newControlPlane(serviceCIDR string, publicPort int) *controlPlane {
+func newControlPlane(serviceCIDR string, publicIP net.IP, publicPort int) *controlPlane {
 	ctx, cancel := context.WithCancel(context.Background())
-	cp := &controlPlane{serviceCIDR: serviceCIDR, publicPort: publicPort, ctx: ctx, cancel: cancel}
+	cp := &controlPlane{serviceCIDR: serviceCIDR, publicIP: publicIP, publicPort: publicPort, ctx: ctx, cancel: cancel}
 	// A connection dialed for a request cancelled at shutdown would sit
 	// unused in the client's pool, and net/http's Server.Shutdown waits
 	// five seconds for such connections: none is dialed once stopping.
@@ -127,7 +128,10 @@ func (cp *controlPlane) run(ctx context.Context, client kubernetes.Interface, se
 	serviceIP := make(net.IP, len(ipnet.IP.To4()))
 	copy(serviceIP, ipnet.IP.To4())
 	serviceIP[len(serviceIP)-1]++
-	public := publicIP()
+	public := cp.publicIP
+	if public == nil {
+		public = publicIP()
+	}
 	cp.goRun(func(ctx context.Context) {
 		kubernetesservice.Run(ctx, client, kubernetesservice.Options{ServiceIP: serviceIP, PublicIP: public, PublicPort: cp.publicPort})
 	})

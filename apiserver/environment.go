@@ -99,10 +99,10 @@ func (e *Environment) Start() (*rest.Config, error) {
 	cfg.DisableHTTP2 = true
 	var k *kubelet.Kubelet
 	if e.Cluster != nil {
-		if err := configureCluster(&cfg); err != nil {
+		k = kubelet.New(e.Cluster.Kubelet)
+		if err := configureCluster(&cfg, k.NodeIP()); err != nil {
 			return nil, err
 		}
-		k = kubelet.New(e.Cluster.Kubelet)
 		cfg.KubeletConnection = k
 	}
 	s, err := New(cfg)

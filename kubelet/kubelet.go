@@ -145,6 +145,9 @@ func New(opts Options) *Kubelet {
 // NodeName is the simulated node's name.
 func (k *Kubelet) NodeName() string { return k.opts.NodeName }
 
+// NodeIP is the simulated node's InternalIP.
+func (k *Kubelet) NodeIP() string { return k.opts.NodeIP }
+
 // Run registers the node and drives pods until ctx ends. It returns once
 // the node is registered (its informer, lease and workers keep running in
 // the background) or with the registration error.

@@ -147,7 +147,7 @@ func normalize(s string) string {
 
 // startEphemeraServe builds the ephemera binary, runs `ephemera serve` and
 // returns the kubeconfig it wrote once ready.
-func startEphemeraServe(t *testing.T) string {
+func startEphemeraServe(t *testing.T, flags ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ephemera")
@@ -155,7 +155,7 @@ func startEphemeraServe(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	kubeconfig := filepath.Join(dir, "kubeconfig")
-	cmd := exec.Command(bin, "serve", "--kubeconfig-out", kubeconfig)
+	cmd := exec.Command(bin, append([]string{"serve", "--kubeconfig-out", kubeconfig}, flags...)...)
 	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
 	if err != nil {
 		t.Fatal(err)
