@@ -46,10 +46,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
-	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -138,11 +134,15 @@ type Server struct {
 	generic *genericapiserver.GenericAPIServer
 	url     string
 	caPEM   []byte
-	token   string
+	token   string // the loopback client's
 	backend *memory.Backend
 	tokens  *serviceAccountTokens
 	// controlPlane runs kube-apiserver's own controllers.
 	controlPlane *controlPlane
+	// clientCA signs user certificates; adminCert and adminKey are the
+	// admin's (see access.go).
+	clientCA            *clientCA
+	adminCert, adminKey []byte
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)
@@ -193,9 +193,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 
 	config := genericapiserver.NewConfig(Codecs)
 	config.EffectiveVersion = effectiveVersion()
-	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
-	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(Scheme))
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
 	config.SkipOpenAPIInstallation = true // installLazyOpenAPI serves them
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
@@ -215,15 +215,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		Cert:         cert,
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
-	config.LoopbackClientConfig = s.RESTConfig()
-	config.Authentication.Authenticator = bearertoken.New(authenticator.TokenFunc(
-		func(ctx context.Context, t string) (*authenticator.Response, bool, error) {
-			if t != token {
-				return s.tokens.authenticator.AuthenticateToken(ctx, t)
-			}
-			return &authenticator.Response{User: adminUser}, true, nil
-		}))
-	config.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+	config.LoopbackClientConfig = s.loopbackConfig()
 	// kube-apiserver's long-running requests (pkg/controlplane/apiserver/
 	// config.go, BuildGenericConfig): no request timeout for streams.
 	config.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
@@ -240,6 +232,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		optsGetter = registry.NewMemoryOptions(storageCodec, s.backend.Decorator())
 	}
 	config.RESTOptionsGetter = optsGetter
+	acc, err := s.configureAccess(config, optsGetter)
+	if err != nil {
+		return nil, err
+	}
 
 	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection)
 	if err != nil {
@@ -294,12 +290,16 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err := services.install(generic); err != nil {
 		return nil, err
 	}
+	if err := acc.install(generic, config); err != nil {
+		return nil, err
+	}
 	installLazyOpenAPI(generic, config)
 	advertisePort := mustAtoi(port)
 	if cfg.AdvertisePort != 0 {
 		advertisePort = cfg.AdvertisePort
 	}
 	s.controlPlane = newControlPlane(cfg.ServiceClusterIPRange, net.ParseIP(cfg.AdvertiseAddress), advertisePort)
+	s.controlPlane.clientCA = func() []byte { return s.clientCA.pem }
 	addControlPlaneHooks(generic, s.controlPlane)
 	return s, nil
 }
@@ -374,21 +374,25 @@ func (s *Server) URL() string { return s.url }
 // CAData is the PEM-encoded CA that signed the serving certificate.
 func (s *Server) CAData() []byte { return s.caPEM }
 
-// RESTConfig returns a config for the server's admin user.
+// RESTConfig returns a config for the server's admin user (AdminUser, a
+// client certificate, as envtest's admin).
 func (s *Server) RESTConfig() *restclient.Config {
 	return &restclient.Config{
 		Host:            s.url,
-		BearerToken:     s.token,
-		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM, CertData: s.adminCert, KeyData: s.adminKey},
 		QPS:             -1, // no client-side rate limit against a test server
 	}
 }
 
-// adminUser is the identity behind the admin token: a cluster admin through
-// system:masters, as envtest's admin user is.
-var adminUser = &user.DefaultInfo{
-	Name:   "ephemera-admin",
-	Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
+// loopbackConfig is the server's own client (post-start hooks, the simulated
+// kubelet): the privileged loopback token of system:apiserver.
+func (s *Server) loopbackConfig() *restclient.Config {
+	return &restclient.Config{
+		Host:            s.url,
+		BearerToken:     s.token,
+		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
+		QPS:             -1,
+	}
 }
 
 func mustAtoi(s string) int {

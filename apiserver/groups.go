@@ -19,6 +19,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -34,7 +35,7 @@ import (
 )
 
 // storageVersions are the versions objects are stored in.
-var storageVersions = []schema.GroupVersion{corev1.SchemeGroupVersion, discoveryv1.SchemeGroupVersion, coordinationv1.SchemeGroupVersion}
+var storageVersions = []schema.GroupVersion{corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, discoveryv1.SchemeGroupVersion, coordinationv1.SchemeGroupVersion}
 
 // serviceStorage is the storage of services, endpoints, config maps and
 // secrets (core/v1), endpoint slices (discovery.k8s.io/v1) and leases

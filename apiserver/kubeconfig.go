@@ -32,7 +32,7 @@ const ContextName = "ephemera"
 func (s *Server) Kubeconfig() ([]byte, error) {
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[ContextName] = &clientcmdapi.Cluster{Server: s.url, CertificateAuthorityData: s.caPEM}
-	cfg.AuthInfos[ContextName] = &clientcmdapi.AuthInfo{Token: s.token}
+	cfg.AuthInfos[ContextName] = &clientcmdapi.AuthInfo{ClientCertificateData: s.adminCert, ClientKeyData: s.adminKey}
 	cfg.Contexts[ContextName] = &clientcmdapi.Context{Cluster: ContextName, AuthInfo: ContextName, Namespace: "default"}
 	cfg.CurrentContext = ContextName
 	return clientcmd.Write(*cfg)

@@ -50,6 +50,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	scheme := runtime.NewScheme()
 	must(corev1.AddToScheme(scheme))
 	addServiceGroups(scheme)
+	addAccessTypes(scheme)
 	internal := schema.GroupVersion{Group: "", Version: runtime.APIVersionInternal}
 	scheme.AddKnownTypes(internal, servedTypes...)
 	// Options and list-meta types the handlers decode into the internal version.

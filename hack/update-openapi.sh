@@ -23,6 +23,8 @@ cd "$(dirname "$0")/.."
 
 pkgs=(
   k8s.io/api/core/v1
+  k8s.io/api/rbac/v1
+  k8s.io/api/authorization/v1
   k8s.io/api/discovery/v1
   k8s.io/api/coordination/v1
   k8s.io/api/authentication/v1

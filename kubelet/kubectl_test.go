@@ -65,12 +65,13 @@ clusters:
 users:
 - name: admin
   user:
-    token: %s
+    client-certificate-data: %s
+    client-key-data: %s
 contexts:
 - name: ephemera
   context: {cluster: ephemera, user: admin, namespace: default}
 current-context: ephemera
-`, cfg.Host, base64.StdEncoding.EncodeToString(cfg.CAData), cfg.BearerToken)
+`, cfg.Host, base64.StdEncoding.EncodeToString(cfg.CAData), base64.StdEncoding.EncodeToString(cfg.CertData), base64.StdEncoding.EncodeToString(cfg.KeyData))
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(path, []byte(kc), 0o600); err != nil {
 		t.Fatal(err)

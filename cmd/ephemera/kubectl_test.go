@@ -122,6 +122,8 @@ var volatile = []struct {
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`), "<time>"},
 	{regexp.MustCompile(`(resourceVersion: |"resourceVersion":\s*)"?\d+"?`), "${1}<rv>"},
 	{regexp.MustCompile(`debugger-[a-z0-9]{5}`), "debugger-<rand>"},
+	// A client certificate's fingerprint (the credential id of auth whoami).
+	{regexp.MustCompile(`X509SHA256=[0-9a-f]{64}`), "X509SHA256=<fingerprint>"},
 	{regexp.MustCompile(`https://127\.0\.0\.1:\d+`), "https://<server>"},
 	// Build stamps of the reference binaries differ from any release's.
 	{regexp.MustCompile(`(gitCommit|buildDate): .*`), "${1}: <stamp>"},
@@ -145,9 +147,9 @@ func normalize(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// startEphemeraServe builds the ephemera binary, runs `ephemera serve` and
-// returns the kubeconfig it wrote once ready.
-func startEphemeraServe(t *testing.T, flags ...string) string {
+// startEphemeraServe builds the ephemera binary, runs `ephemera serve` (with
+// extraArgs) and returns the kubeconfig it wrote once ready.
+func startEphemeraServe(t *testing.T, extraArgs ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ephemera")
@@ -155,7 +157,7 @@ func startEphemeraServe(t *testing.T, flags ...string) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	kubeconfig := filepath.Join(dir, "kubeconfig")
-	cmd := exec.Command(bin, append([]string{"serve", "--kubeconfig-out", kubeconfig}, flags...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--kubeconfig-out", kubeconfig}, extraArgs...)...)
 	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
 	if err != nil {
 		t.Fatal(err)

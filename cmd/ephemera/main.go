@@ -17,7 +17,7 @@ limitations under the License.
 // Command ephemera runs Ephemera, a fake Kubernetes API server whose pods and
 // ephemeral containers behave as kube-apiserver v1.37.2's do.
 //
-//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--cluster [--kubelet-rules FILE]]
+//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--cluster [--kubelet-rules FILE]] [--user NAME[:GROUP,...]]...
 //	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
 //	ephemera version
 package main
@@ -90,6 +90,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cluster := fs.Bool("cluster", false, "cluster mode: a Ready node whose simulated kubelet schedules and runs pods, so ephemeral containers start and pods/log, pods/attach and pods/exec answer (off: no node, as envtest)")
 	fs.BoolVar(cluster, "simulate-kubelet", false, "the former name of --cluster")
 	kubeletRules := fs.String("kubelet-rules", "", "JSON file of per-image/per-container outcomes for --cluster (pull errors, exits, delays, output; see kubelet.Rules)")
+	var users userFlags
+	fs.Var(&users, "user", "NAME[:GROUP,GROUP...]: also write a kubeconfig context ephemera-NAME for this user, with a client certificate (repeatable); the admin context stays current")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -140,8 +142,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
 		return 1
 	}
+	kubeconfig, err := withUsers(env, users)
+	if err != nil {
+		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
+		env.Stop()
+		return 1
+	}
 	// The kubeconfig appears only now, complete: its existence means "ready".
-	if err := apiserver.WriteKubeconfig(*kubeconfigOut, env.KubeConfig); err != nil {
+	if err := apiserver.WriteKubeconfig(*kubeconfigOut, kubeconfig); err != nil {
 		fmt.Fprintf(stderr, "ephemera serve: writing kubeconfig: %v\n", err)
 		env.Stop()
 		return 1
@@ -149,6 +157,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", cfg.Host)
 	fmt.Fprintf(stdout, "Kubeconfig: %s\n", *kubeconfigOut)
 	fmt.Fprintf(stdout, "Try: kubectl --kubeconfig %s get namespaces\n", *kubeconfigOut)
+	for _, u := range users {
+		fmt.Fprintf(stdout, "User %s: kubectl --kubeconfig %s --context %s auth whoami\n", u.Name, *kubeconfigOut, apiserver.UserContextName(u.Name))
+	}
 	fmt.Fprintf(stdout, "Press Ctrl-C to stop.\n")
 
 	<-ctx.Done()

@@ -1,0 +1,144 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package apiserver
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"time"
+
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/group"
+	"k8s.io/apiserver/pkg/authentication/request/anonymous"
+	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	"k8s.io/apiserver/pkg/authentication/request/union"
+	x509request "k8s.io/apiserver/pkg/authentication/request/x509"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+)
+
+// Authentication as kube-apiserver does it with envtest's flags
+// (pkg/kubeapiserver/authenticator/config.go, New): client certificates
+// signed by the server's client CA (--client-ca-file; CN is the user name, O
+// the groups), every authenticated user also in system:authenticated, and
+// anonymous requests (--anonymous-auth defaults to true) as system:anonymous
+// in system:unauthenticated. The loopback client's bearer token (the
+// simulated kubelet's, the server's own) is added by
+// genericapiserver.AuthorizeClientBearerToken, as in kube-apiserver.
+
+// AdminUser is the identity of the admin credentials Ephemera hands out
+// (Environment.Start, the kubeconfig's admin context): envtest's admin user,
+// a cluster admin through system:masters.
+var AdminUser = User{Name: "admin", Groups: []string{user.SystemPrivilegedGroup}}
+
+// User is a user to authenticate as, shaped like envtest's User.
+type User struct {
+	// Name is the user's name (the certificate's common name).
+	Name string
+	// Groups are the user's groups (the certificate's organizations).
+	Groups []string
+}
+
+// clientCA signs client certificates. Each server has its own: a certificate
+// it issued authenticates only there. ECDSA P-256 keeps issuing to tens of
+// microseconds (see servingCerts).
+type clientCA struct {
+	cert    *x509.Certificate
+	key     *ecdsa.PrivateKey
+	pem     []byte
+	content dynamiccertificates.CAContentProvider
+}
+
+func newClientCA() (*clientCA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: fmt.Sprintf("ephemera-client-ca@%d", now.Unix())},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(365 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	content, err := dynamiccertificates.NewStaticCAContent("client-ca", caPEM)
+	if err != nil {
+		return nil, err
+	}
+	return &clientCA{cert: cert, key: key, pem: caPEM, content: content}, nil
+}
+
+// issue returns a PEM client certificate and key for u, as envtest's
+// TinyCA.NewClientCert: CN = name, O = groups, client-auth usage.
+func (ca *clientCA) issue(u User) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: u.Name, Organization: u.Groups},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
+}
+
+// newAuthenticator is kube-apiserver's request authenticator for these
+// flags: x509 and bearer tokens, the authenticated-group adder, then
+// anonymous. The bearer tokens envtest's server knows are service-account
+// tokens (tokens, see serviceaccounts.go); any other bearer token than those
+// and the loopback one is invalid: "invalid bearer token", a 401, before
+// anonymous is considered, exactly as kube-apiserver answers an unknown
+// token.
+func newAuthenticator(ca *clientCA, tokens authenticator.Token) authenticator.Request {
+	var a authenticator.Request = union.New(
+		x509request.NewDynamic(ca.content.VerifyOptions, x509request.CommonNameUserConversion),
+		bearertoken.New(tokens),
+	)
+	a = group.NewAuthenticatedGroupAdder(a)
+	return union.NewFailOnError(a, anonymous.NewAuthenticator(nil))
+}
