@@ -20,8 +20,9 @@ limitations under the License.
 // controllers do: serviceaccount (the default ServiceAccount of every
 // namespace), rootcacertpublisher (kube-root-ca.crt), namespace (deleting a
 // namespace's content, then the namespace), garbagecollector (owner
-// references) and podgc (pods of vanished nodes). They never touch storage:
-// they reach the server only through its API.
+// references), podgc (pods of vanished nodes) and clusterroleaggregation
+// (the rules of aggregated cluster roles: admin, edit, view). They never
+// touch storage: they reach the server only through its API.
 package controllers
 
 import (
@@ -35,6 +36,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
+	"github.com/ephemera-dev/ephemera/controllers/clusterroleaggregation"
 	"github.com/ephemera-dev/ephemera/controllers/garbagecollector"
 	"github.com/ephemera-dev/ephemera/controllers/namespace"
 	"github.com/ephemera-dev/ephemera/controllers/podgc"
@@ -87,6 +89,7 @@ func Start(config *rest.Config, opts Options) (*Manager, error) {
 		namespace.New(client, meta, disco, factory),
 		garbagecollector.New(meta, disco, factory),
 		podgc.New(client, factory),
+		clusterroleaggregation.New(client, factory),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{cancel: cancel, factory: factory, conns: conns}
