@@ -43,7 +43,8 @@ type Options struct {
 	// NoKubelet declares that a kubeconfig target has no kubelet.
 	NoKubelet bool
 	// TargetName names the target in reports and the matrix (e.g. "kind"
-	// for a kubeconfig target); empty keeps the target's own name.
+	// for a kubeconfig target; in differential mode the first target);
+	// empty keeps the target's own name.
 	TargetName string
 	// ReportDir receives junit.xml, results-<target>.json and the
 	// compatibility matrix (matrix.md, matrix.html). Empty: no reports.
@@ -140,6 +141,11 @@ func resolveTargets(o *Options) ([]Target, error) {
 				return nil, err
 			}
 			ts = append(ts, t)
+		}
+		if o.TargetName != "" {
+			// The first target is the one named (e.g. kind in
+			// -differential=kubeconfig=PATH,ephemera-cluster).
+			ts[0] = renamedTarget{Target: ts[0], name: o.TargetName}
 		}
 		if ts[0].Name() == ts[1].Name() {
 			// Comparing a target with a second instance of itself checks that
