@@ -17,17 +17,13 @@ package apiserver
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
-	restclient "k8s.io/client-go/rest"
-	"k8s.io/client-go/util/connrotation"
 	"k8s.io/klog/v2"
 
 	"github.com/ephemera-dev/ephemera/controlplane/apiserveridentity"
@@ -35,6 +31,7 @@ import (
 	"github.com/ephemera-dev/ephemera/controlplane/kubernetesservice"
 	"github.com/ephemera-dev/ephemera/controlplane/legacytokentracking"
 	"github.com/ephemera-dev/ephemera/controlplane/systemnamespaces"
+	"github.com/ephemera-dev/ephemera/internal/apiclient"
 	"github.com/ephemera-dev/ephemera/registry/service"
 )
 
@@ -52,35 +49,27 @@ type controlPlane struct {
 	publicPort  int
 	clientCA    func() []byte
 
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	dialer   *connrotation.Dialer
-	stopping atomic.Bool
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  *apiclient.Connections // set by the hook
 }
 
 func newControlPlane(serviceCIDR string, publicIP net.IP, publicPort int) *controlPlane {
 	ctx, cancel := context.WithCancel(context.Background())
-	cp := &controlPlane{serviceCIDR: serviceCIDR, publicIP: publicIP, publicPort: publicPort, ctx: ctx, cancel: cancel}
-	// A connection dialed for a request cancelled at shutdown would sit
-	// unused in the client's pool, and net/http's Server.Shutdown waits
-	// five seconds for such connections: none is dialed once stopping.
-	base := (&net.Dialer{}).DialContext
-	cp.dialer = connrotation.NewDialer(func(ctx context.Context, network, address string) (net.Conn, error) {
-		if cp.stopping.Load() {
-			return nil, errors.New("control plane stopped")
-		}
-		return base(ctx, network, address)
-	})
-	return cp
+	return &controlPlane{serviceCIDR: serviceCIDR, publicIP: publicIP, publicPort: publicPort, ctx: ctx, cancel: cancel}
 }
 
 // stop ends the controllers, waits for them and closes their connections.
 func (cp *controlPlane) stop() {
-	cp.stopping.Store(true)
 	cp.cancel()
 	cp.wg.Wait()
-	cp.dialer.CloseAll()
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if cp.conns != nil {
+		cp.conns.Close()
+	}
 }
 
 // goRun runs f in the background until stop.
@@ -99,10 +88,13 @@ func (cp *controlPlane) goRun(f func(ctx context.Context)) {
 // envtest's kube-apiserver has them shortly after it is ready.
 func addControlPlaneHooks(generic *genericapiserver.GenericAPIServer, cp *controlPlane) {
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
-		cfg := restclient.CopyConfig(hookCtx.LoopbackClientConfig)
-		cfg.UserAgent = controlPlaneUserAgent
-		cfg.Dial = cp.dialer.DialContext
-		cfg.WarningHandler = restclient.NoWarnings{}
+		cfg, conns := apiclient.New(hookCtx.LoopbackClientConfig, controlPlaneUserAgent)
+		cp.mu.Lock()
+		cp.conns = conns
+		cp.mu.Unlock()
+		if cp.ctx.Err() != nil {
+			conns.Close()
+		}
 		client, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
 			return err

@@ -50,10 +50,15 @@ type Environment struct {
 	// options). Its zero value serves in memory on a free loopback port.
 	Server Config
 
-	// Cluster, if set, runs the simulations of cluster mode beside the
-	// server: a Ready node whose kubelet schedules and runs pods, so
-	// ephemeral containers start and pods/log, pods/attach and pods/exec
-	// answer.
+	// Cluster, if set, turns on cluster mode, whose answers are a kind
+	// cluster's: beside the server run a Ready node whose kubelet runs the
+	// pods bound to it (so ephemeral containers start and pods/log,
+	// pods/attach and pods/exec answer), a scheduler, and
+	// kube-controller-manager's controllers (default ServiceAccounts,
+	// kube-root-ca.crt, namespace deletion, garbage collection, pod GC,
+	// cluster-role aggregation); the server itself runs ServiceAccount
+	// admission with kind's service range and token issuer. The
+	// simulations are API clients only (see apiserver/cluster.go).
 	Cluster *ClusterOptions
 
 	// Config is the admin *rest.Config of the running server; set by Start

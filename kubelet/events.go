@@ -139,10 +139,10 @@ func (k *Kubelet) emit(ctx context.Context, pod *corev1.Pod, e event) {
 	}
 	key := strings.Join([]string{"kubelet", k.opts.NodeName, "Pod", pod.Namespace, pod.Name, string(pod.UID), "v1", e.fieldPath, typ, e.reason, e.message}, "\x00")
 	k.mu.Lock()
-	seen, repeated := k.recorded[key]
+	seen, repeated := k.recorded[pod.UID][key]
 	if repeated {
 		seen.count++
-		k.recorded[key] = seen
+		k.recorded[pod.UID][key] = seen
 	}
 	k.mu.Unlock()
 	if repeated {
@@ -167,7 +167,10 @@ func (k *Kubelet) emit(ctx context.Context, pod *corev1.Pod, e event) {
 		return
 	}
 	k.mu.Lock()
-	k.recorded[key] = recordedEvent{name: ev.Name, count: 1}
+	if k.recorded[pod.UID] == nil {
+		k.recorded[pod.UID] = map[string]recordedEvent{}
+	}
+	k.recorded[pod.UID][key] = recordedEvent{name: ev.Name, count: 1}
 	k.mu.Unlock()
 }
 

@@ -94,8 +94,9 @@ type Kubelet struct {
 	mu     sync.Mutex
 	pods   map[types.UID]*podState
 	images map[string]bool // images on the node: pulled once, present after
-	// recorded are the events written, by correlation key (emit).
-	recorded map[string]recordedEvent
+	// recorded are the events written, by pod and correlation key (emit);
+	// a pod's are forgotten with it.
+	recorded map[types.UID]map[string]recordedEvent
 	nextIP   netip.Addr
 	lister   cache.Indexer
 	started  chan struct{}
@@ -133,7 +134,7 @@ func New(opts Options) *Kubelet {
 		opts:     opts,
 		pods:     map[types.UID]*podState{},
 		images:   map[string]bool{},
-		recorded: map[string]recordedEvent{},
+		recorded: map[types.UID]map[string]recordedEvent{},
 		nextIP:   prefix.Addr().Next().Next(), // .1 is the bridge, as in kind
 		queue:    workqueue.NewTypedDelayingQueue[string](),
 		started:  make(chan struct{}),

@@ -37,6 +37,7 @@ func (k *Kubelet) forget(uid types.UID) {
 		}
 		delete(k.pods, uid)
 	}
+	delete(k.recorded, uid)
 }
 
 // sync does one pass over a pod and returns when to look again (0: only on
