@@ -97,7 +97,8 @@ var kubectlVolatile = []struct {
 	{regexp.MustCompile(`kube-api-access-[a-z0-9]{5}`), "kube-api-access-<id>"},
 	{regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`), "<ip>"},
 	// AGE columns and "x ago" durations.
-	{regexp.MustCompile(`\b\d+(\.\d+)?(ms|s|m|h|d)\b`), "<age>"},
+	// kubectl's ages (duration.HumanDuration): 45s, 5m14s, 3h5m, 2d3h, 3y45d.
+	{regexp.MustCompile(`\b(\d+(\.\d+)?(ms|s|m|h|d|y))+\b`), "<age>"},
 	{regexp.MustCompile(`<unknown>|<invalid>`), "<age>"},
 }
 
