@@ -88,7 +88,10 @@ func (cp *controlPlane) goRun(f func(ctx context.Context)) {
 // envtest's kube-apiserver has them shortly after it is ready.
 func addControlPlaneHooks(generic *genericapiserver.GenericAPIServer, cp *controlPlane) {
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
-		cfg, conns := apiclient.New(hookCtx.LoopbackClientConfig, controlPlaneUserAgent)
+		cfg, conns, err := apiclient.New(hookCtx.LoopbackClientConfig, controlPlaneUserAgent)
+		if err != nil {
+			return err
+		}
 		cp.mu.Lock()
 		cp.conns = conns
 		cp.mu.Unlock()

@@ -69,7 +69,10 @@ type Manager struct {
 // returns at once: the controllers wait for their informers in the
 // background, so starting costs no round trip.
 func Start(config *rest.Config, opts Options) (*Manager, error) {
-	cfg, conns := apiclient.New(config, UserAgent)
+	cfg, conns, err := apiclient.New(config, UserAgent)
+	if err != nil {
+		return nil, err
+	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

@@ -37,12 +37,9 @@ package kubelet
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -53,9 +50,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/connrotation"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/ephemera-dev/ephemera/internal/apiclient"
 )
 
 // Defaults of Options.
@@ -102,8 +100,7 @@ type Kubelet struct {
 	started  chan struct{}
 
 	stopOnce sync.Once
-	stopping atomic.Bool
-	dialer   *connrotation.Dialer
+	conns    *apiclient.Connections
 	cancel   context.CancelFunc
 	stopped  chan struct{}  // closed when the worker and informers are gone
 	wg       sync.WaitGroup // background loops (the node lease)
@@ -156,20 +153,14 @@ func (k *Kubelet) NodeIP() string { return k.opts.NodeIP }
 // Stop ends it; so does the end of ctx.
 func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	ctx, k.cancel = context.WithCancel(ctx)
-	config = rest.CopyConfig(config)
-	config.UserAgent = UserAgent
-	// Every connection of the kubelet's goes through a dialer that Stop
-	// closes: a connection dialed for a request cancelled at shutdown would
-	// otherwise sit unused in the client's pool, and net/http's
-	// Server.Shutdown waits five seconds for such never-used connections.
-	base := (&net.Dialer{}).DialContext
-	k.dialer = connrotation.NewDialer(func(ctx context.Context, network, address string) (net.Conn, error) {
-		if k.stopping.Load() {
-			return nil, errors.New("simulated kubelet stopped")
-		}
-		return base(ctx, network, address)
-	})
-	config.Dial = k.dialer.DialContext
+	// Every connection of the kubelet's is closed by Stop: one left open
+	// (even one dialed for a request cancelled at shutdown and never used)
+	// would hold the server's shutdown for seconds.
+	config, conns, err := apiclient.New(config, UserAgent)
+	if err != nil {
+		return err
+	}
+	k.conns = conns
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err
@@ -229,15 +220,14 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 // shutdown for seconds). Safe to call more than once, and before Run.
 func (k *Kubelet) Stop() {
 	k.stopOnce.Do(func() {
-		k.stopping.Store(true)
 		k.cancel()
 		select {
 		case <-k.started:
 			<-k.stopped
 		default:
 		}
-		if k.dialer != nil {
-			k.dialer.CloseAll()
+		if k.conns != nil {
+			k.conns.Close()
 		}
 	})
 }

@@ -79,7 +79,10 @@ type Scheduler struct {
 
 // Start starts the scheduler and returns at once.
 func Start(config *rest.Config) (*Scheduler, error) {
-	cfg, conns := apiclient.New(config, UserAgent)
+	cfg, conns, err := apiclient.New(config, UserAgent)
+	if err != nil {
+		return nil, err
+	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
