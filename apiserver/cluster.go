@@ -17,6 +17,7 @@ package apiserver
 
 import (
 	"fmt"
+	"sync"
 
 	"k8s.io/client-go/rest"
 
@@ -73,36 +74,43 @@ type cluster struct {
 	kubelet     *kubelet.Kubelet
 }
 
-// startCluster starts the scheduler and the controllers (both return at
-// once) and the kubelet (which returns once its node is registered).
+// startCluster starts the kubelet (which returns once its node is
+// registered), then the scheduler and the controllers (both return at once
+// and sync in the background). The kubelet goes first so that its one
+// request at start does not queue behind the lists and handshakes of a dozen
+// informers starting together.
 func startCluster(config *rest.Config, rootCA []byte, k *kubelet.Kubelet, run func(*rest.Config) error) (*cluster, error) {
 	c := &cluster{kubelet: k}
+	if err := run(config); err != nil {
+		c.stop()
+		return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
+	}
 	var err error
 	if c.scheduler, err = scheduler.Start(config); err != nil {
+		c.stop()
 		return nil, fmt.Errorf("starting the simulated scheduler: %w", err)
 	}
 	if c.controllers, err = controllers.Start(config, controllers.Options{RootCA: rootCA}); err != nil {
 		c.stop()
 		return nil, fmt.Errorf("starting the simulated controllers: %w", err)
 	}
-	if err := run(config); err != nil {
-		c.stop()
-		return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
-	}
 	return c, nil
 }
 
-// stop stops the kubelet, the scheduler and the controllers, so that none
-// of their requests is in flight when the server shuts down.
+// stop stops the kubelet, the scheduler and the controllers, together (each
+// waits for its informers' watches to end), so that none of their requests
+// is in flight when the server shuts down.
 func (c *cluster) stop() {
 	if c == nil {
 		return
 	}
-	c.kubelet.Stop()
+	var wg sync.WaitGroup
+	wg.Go(c.kubelet.Stop)
 	if c.scheduler != nil {
-		c.scheduler.Stop()
+		wg.Go(c.scheduler.Stop)
 	}
 	if c.controllers != nil {
-		c.controllers.Stop()
+		wg.Go(c.controllers.Stop)
 	}
+	wg.Wait()
 }
