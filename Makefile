@@ -20,7 +20,7 @@ LABELS ?=
 conformance_args = -ginkgo.no-color -content-type=$(CONTENT_TYPE) $(if $(LABELS),-ginkgo.label-filter='$(LABELS)')
 report_suffix = $(if $(filter protobuf,$(CONTENT_TYPE)),-protobuf)
 
-.PHONY: run build test unit conformance conformance-all differential bench lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit conformance conformance-all differential differential-audit bench bench-parallel lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -61,10 +61,21 @@ conformance-all: reference
 	$(MAKE) conformance TARGET=envtest
 	$(MAKE) differential
 	$(MAKE) differential CONTENT_TYPE=protobuf
+	$(MAKE) differential-audit
 
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
 differential: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args $(conformance_args) -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential$(report_suffix)
+
+## differential-audit: the API tier on Ephemera and envtest under two audit
+## policies (Metadata, RequestResponse); the audit events of every scenario
+## must be equal once normalized (conformance/audit.go).
+differential-audit: reference
+	for level in metadata requestresponse; do \
+	  KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -ginkgo.label-filter=api \
+	    -differential=ephemera,envtest -audit-policy=$(CURDIR)/conformance/testdata/audit-$$level.yaml \
+	    -report-dir=$(CURDIR)/_output/conformance/audit-$$level || exit 1; \
+	done
 
 ## kind-image: build the offline kind node image and test images (cached; ~1 min warm, ~8 min cold).
 kind-image:
@@ -82,6 +93,14 @@ kind-e2e:
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
 bench: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
+
+## bench-parallel: 100 tests in one package, each with its own server under
+## t.Parallel(): Ephemera at -parallel 2 (the default here) and 100, envtest at
+## -parallel 2; prints wall time and peak RSS of the process tree.
+bench-parallel: reference
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 100 ./ephemeratest/ | grep 'parallel benchmark'
+	PARALLEL_TARGET=envtest KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -tags parallelbench -count=1 -v -timeout 30m -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
 
 ## lint: go vet and gofmt.
 lint:

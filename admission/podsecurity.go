@@ -25,6 +25,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/audit"
 	"k8s.io/apiserver/pkg/warning"
 	psadmission "k8s.io/pod-security-admission/admission"
 	psaconfig "k8s.io/pod-security-admission/admission/api/load"
@@ -87,6 +88,13 @@ func (p *podSecurity) Validate(ctx context.Context, a admission.Attributes, _ ad
 	result := p.delegate.Validate(ctx, attributes{a})
 	for _, w := range result.Warnings {
 		warning.AddWarning(ctx, "", w)
+	}
+	// The decision goes to the audit log under the library's prefix
+	// ("pod-security.kubernetes.io/enforce-policy": "privileged:latest"), as
+	// kube-apiserver's plugin records it (plugin/pkg/admission/security/
+	// podsecurity/admission.go, Validate).
+	for k, v := range result.AuditAnnotations {
+		audit.AddAuditAnnotation(ctx, psaapi.AuditAnnotationPrefix+k, v)
 	}
 	if result.Allowed {
 		return nil

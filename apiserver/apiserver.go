@@ -59,6 +59,7 @@ import (
 	"github.com/ephemera-dev/ephemera/admission"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
 	satoken "github.com/ephemera-dev/ephemera/authentication/serviceaccount"
+	"github.com/ephemera-dev/ephemera/faults"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
@@ -127,6 +128,13 @@ type Config struct {
 	// kubelet answers (envtest's situation), and those requests fail as they
 	// do there. Environment sets it to the simulated kubelet in cluster mode.
 	KubeletConnection pod.Runtime
+	// Audit records requests as kube-apiserver's --audit-* flags do
+	// (audit.go); nil audits nothing.
+	Audit *AuditConfig
+	// Faults, if set, makes the server fail on purpose by its rules
+	// (package faults; faults.go); rules can change while it serves. Nil
+	// installs nothing.
+	Faults *faults.Set
 }
 
 // Server is a configured, not yet running Ephemera API server.
@@ -216,6 +224,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
 	config.LoopbackClientConfig = s.loopbackConfig()
+	if err := applyAudit(config, cfg.Audit); err != nil {
+		return nil, err
+	}
 	// kube-apiserver's long-running requests (pkg/controlplane/apiserver/
 	// config.go, BuildGenericConfig): no request timeout for streams.
 	config.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
@@ -231,6 +242,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		s.backend = memory.NewBackend()
 		optsGetter = registry.NewMemoryOptions(storageCodec, s.backend.Decorator())
 	}
+	installFaults(config, optsGetter, cfg.Faults)
 	config.RESTOptionsGetter = optsGetter
 	acc, err := s.configureAccess(config, optsGetter)
 	if err != nil {
@@ -275,6 +287,8 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	wrapAdmissionForFaults(config, cfg.Faults)
 
 	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {

@@ -23,11 +23,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-logr/logr"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 
 	"github.com/ephemera-dev/ephemera/kubelet"
 	"github.com/ephemera-dev/ephemera/registry/pod"
+	"github.com/ephemera-dev/ephemera/requestlog"
 )
 
 // Environment runs an Ephemera API server in-process, shaped like
@@ -73,10 +75,24 @@ type Environment struct {
 	// ControlPlaneStopTimeout bounds Stop; default 20s.
 	ControlPlaneStopTimeout time.Duration
 
-	server  *Server
-	cluster *cluster
-	cancel  context.CancelFunc
-	done    <-chan error
+	// Logger receives the server's log lines (k8s.io/apiserver's klog
+	// output). The zero value discards them. klog is process-wide, so a
+	// Logger also receives the lines of other servers running in the same
+	// process at the same time (see internal/klogroute).
+	Logger logr.Logger
+
+	// EnableHTTP2 serves HTTP/2 as well as HTTP/1.1 (Server.DisableHTTP2 is
+	// not consulted). Off by default: on shutdown an HTTP/2 server waits up
+	// to a second for each client connection to answer GOAWAY, which would
+	// make every Stop cost a second while a client is connected.
+	EnableHTTP2 bool
+
+	server    *Server
+	cluster   *cluster
+	cancel    context.CancelFunc
+	done      <-chan error
+	requests  *requestlog.Recorder
+	stopLogTo func()
 }
 
 // ClusterOptions configure cluster mode.
@@ -98,10 +114,8 @@ func (e *Environment) Start() (*rest.Config, error) {
 		return nil, errors.New("environment already started")
 	}
 	cfg := e.Server
-	// HTTP/1.1 only: on shutdown an HTTP/2 server waits up to a second for
-	// every client connection to answer GOAWAY, which would make each Stop
-	// cost a second. Tests lose nothing by it.
-	cfg.DisableHTTP2 = true
+	// HTTP/1.1 unless asked (see EnableHTTP2).
+	cfg.DisableHTTP2 = !e.EnableHTTP2
 	var k *kubelet.Kubelet
 	if e.Cluster != nil {
 		k = kubelet.New(e.Cluster.Kubelet)
@@ -110,8 +124,12 @@ func (e *Environment) Start() (*rest.Config, error) {
 		}
 		cfg.KubeletConnection = k
 	}
+	e.routeLogs()
+	var requests *requestlog.Recorder
+	cfg.Audit, requests = e.audit()
 	s, err := New(cfg)
 	if err != nil {
+		e.stopLogs()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -119,6 +137,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 	done, err := s.Start(ctx, timeout)
 	if err != nil {
 		cancel()
+		e.stopLogs()
 		return nil, err
 	}
 	var c *cluster
@@ -130,6 +149,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 		if err != nil {
 			cancel()
 			<-done
+			e.stopLogs()
 			return nil, err
 		}
 	}
@@ -138,9 +158,10 @@ func (e *Environment) Start() (*rest.Config, error) {
 		c.stop()
 		cancel()
 		<-done
+		e.stopLogs()
 		return nil, err
 	}
-	e.server, e.cluster, e.cancel, e.done = s, c, cancel, done
+	e.server, e.cluster, e.cancel, e.done, e.requests = s, c, cancel, done, requests
 	e.Config = s.RESTConfig()
 	e.KubeConfig = kubeconfig
 	return rest.CopyConfig(e.Config), nil
@@ -156,6 +177,7 @@ func (e *Environment) Stop() error {
 	// watch) is in flight when the server shuts down.
 	e.cluster.stop()
 	e.cancel()
+	defer e.stopLogs()
 	defer func() { e.server, e.cluster, e.cancel, e.done = nil, nil, nil, nil }()
 	timeout := timeoutOr(e.ControlPlaneStopTimeout)
 	select {

@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -56,6 +57,10 @@ type Options struct {
 	// default) or "protobuf" (application/vnd.kubernetes.protobuf, what
 	// kubectl and controllers use), so the same scenarios prove both.
 	ContentType string
+	// AuditPolicy, an audit policy file, makes both targets of a
+	// differential run write an audit log under it and compares the audit
+	// events of every API scenario (audit.go).
+	AuditPolicy string
 }
 
 // RegisterFlags registers the suite's flags on fs (flag.CommandLine in tests).
@@ -68,6 +73,7 @@ func RegisterFlags(fs *flag.FlagSet) *Options {
 	fs.BoolVar(&o.NoKubelet, "no-kubelet", false, "the kubeconfig target has no kubelet (skip kubelet-tier specs)")
 	fs.StringVar(&o.ReportDir, "report-dir", "", "directory for junit.xml, results-<target>.json, matrix.md and matrix.html")
 	fs.StringVar(&o.MergeReports, "merge-reports", "", "comma-separated results-*.json files from other runs to add to the matrix")
+	fs.StringVar(&o.AuditPolicy, "audit-policy", "", "audit policy file: in differential mode, compare the audit events of both targets under it")
 	return o
 }
 
@@ -75,6 +81,7 @@ func RegisterFlags(fs *flag.FlagSet) *Options {
 type targetState struct {
 	target Target
 	cfg    *rest.Config
+	audit  *auditReader // set with Options.AuditPolicy
 }
 
 // suiteState is the state of the single running suite.
@@ -199,6 +206,17 @@ func Run(t GinkgoTestingT, opts *Options) bool {
 
 var _ = BeforeSuite(func(ctx SpecContext) {
 	Expect(suite).NotTo(BeNil(), "specs must be run through conformance.Run")
+	if suite.opts.AuditPolicy != "" {
+		Expect(suite.differential()).To(BeTrue(), "-audit-policy compares two targets: use it with -differential")
+		dir, err := os.MkdirTemp("", "ephemera-audit-")
+		Expect(err).NotTo(HaveOccurred())
+		for _, ts := range suite.targets {
+			a, ok := ts.target.(auditable)
+			Expect(ok).To(BeTrue(), "target %s cannot write an audit log", ts.target.Name())
+			ts.audit = &auditReader{path: filepath.Join(dir, ts.target.Name()+".audit.log")}
+			a.enableAudit(suite.opts.AuditPolicy, ts.audit.path)
+		}
+	}
 	for _, ts := range suite.targets {
 		start := time.Now()
 		cfg, err := ts.target.Start(ctx)
@@ -223,6 +241,7 @@ var _ = AfterSuite(func() {
 			GinkgoWriter.Printf("stopping %s: %v\n", ts.target.Name(), err)
 		}
 	}
+	reportAudit()
 	if suite.differential() {
 		suite.mu.Lock()
 		defer suite.mu.Unlock()
@@ -283,10 +302,12 @@ func runAPI(ctx SpecContext, name string, body func(f *F)) {
 		return
 	}
 	var obs [][]Observation
+	var namespaces []string
 	var failures []string
 	results := map[string]outcome{}
 	for _, ts := range suite.targets {
 		f := newF(ctx, ts)
+		namespaces = append(namespaces, f.NS)
 		err := InterceptGomegaFailure(func() { body(f) })
 		f.cleanup()
 		obs = append(obs, f.rec.obs)
@@ -299,6 +320,9 @@ func runAPI(ctx SpecContext, name string, body func(f *F)) {
 		}
 	}
 	diff := diffObservations(suite.targetNames(), obs[0], obs[1])
+	if auditDiff := compareAudit(name, namespaces); auditDiff != "" {
+		diff = strings.TrimSpace(diff + "\naudit events differ:\n" + auditDiff)
+	}
 	suite.mu.Lock()
 	suite.perTarget[name] = results
 	if diff != "" {

@@ -51,6 +51,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -85,6 +86,9 @@ type EphemeraTarget struct {
 	// scheduler and controllers), so the kubelet and cluster tiers run too
 	// (target "ephemera-cluster", formerly "ephemera-kubelet").
 	Cluster bool
+	// AuditPolicyFile and AuditLogPath, if set, audit every request as
+	// kube-apiserver's --audit-policy-file and --audit-log-path do.
+	AuditPolicyFile, AuditLogPath string
 
 	env *apiserver.Environment
 }
@@ -104,6 +108,11 @@ func (t *EphemeraTarget) Start(context.Context) (*rest.Config, error) {
 	t.env = &apiserver.Environment{}
 	if t.Cluster {
 		t.env.Cluster = &apiserver.ClusterOptions{}
+	}
+	if t.AuditPolicyFile != "" {
+		opts := genericoptions.NewAuditOptions()
+		opts.PolicyFile, opts.LogOptions.Path = t.AuditPolicyFile, t.AuditLogPath
+		t.env.Server.Audit = &apiserver.AuditConfig{Options: opts}
 	}
 	cfg, err := t.env.Start()
 	if err != nil {
@@ -132,7 +141,11 @@ type EnvtestTarget struct {
 	// AssetsDir holds kube-apiserver and etcd; empty means KUBEBUILDER_ASSETS,
 	// else DefaultReferenceAssets().
 	AssetsDir string
-	env       *envtest.Environment
+	// AuditPolicyFile and AuditLogPath, if set, are passed to kube-apiserver
+	// as --audit-policy-file and --audit-log-path.
+	AuditPolicyFile, AuditLogPath string
+
+	env *envtest.Environment
 }
 
 func (t *EnvtestTarget) Name() string               { return "envtest" }
@@ -156,6 +169,11 @@ func (t *EnvtestTarget) Start(ctx context.Context) (*rest.Config, error) {
 		}
 	}
 	t.env = &envtest.Environment{BinaryAssetsDirectory: dir}
+	if t.AuditPolicyFile != "" {
+		t.env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", t.AuditPolicyFile).
+			Set("audit-log-path", t.AuditLogPath)
+	}
 	cfg, err := t.env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest from %s: %w", dir, err)

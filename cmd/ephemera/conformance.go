@@ -18,48 +18,51 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ephemera-dev/ephemera/conformance"
 )
 
-// conformanceCmd runs the conformance suite against any cluster:
+// newConformanceCommand runs the conformance suite against any cluster:
 //
 //	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
 //
 // It shows Ginkgo's progress and summary, and writes junit.xml and the
 // compatibility matrix (matrix.md, matrix.html) to DIR.
-func conformanceCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ephemera conformance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the cluster to check (required)")
-	report := fs.String("report", "", "directory for junit.xml, results-<target>.json, matrix.md and matrix.html")
-	noKubelet := fs.Bool("no-kubelet", false, "the cluster has no kubelet (skip the kubelet-tier scenarios)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+func newConformanceCommand(stdout io.Writer) *cobra.Command {
+	var kubeconfig, report string
+	var noKubelet bool
+	cmd := &cobra.Command{
+		Use:   "conformance --kubeconfig PATH",
+		Short: "Run the conformance suite against a cluster",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			t := &cliT{}
+			ok := conformance.Run(t, &conformance.Options{
+				Target:    "kubeconfig=" + kubeconfig,
+				NoKubelet: noKubelet,
+				ReportDir: report,
+			})
+			if !ok || t.failed {
+				return errors.New("the suite failed")
+			}
+			if report != "" {
+				fmt.Fprintf(stdout, "Reports written to %s (junit.xml, matrix.md, matrix.html)\n", report)
+			}
+			return nil
+		},
 	}
-	if *kubeconfig == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]")
-		return 2
-	}
-	t := &cliT{}
-	ok := conformance.Run(t, &conformance.Options{
-		Target:    "kubeconfig=" + *kubeconfig,
-		NoKubelet: *noKubelet,
-		ReportDir: *report,
-	})
-	if !ok || t.failed {
-		return 1
-	}
-	if *report != "" {
-		fmt.Fprintf(stdout, "Reports written to %s (junit.xml, matrix.md, matrix.html)\n", *report)
-	}
-	return 0
+	fs := cmd.Flags()
+	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to check (required)")
+	fs.StringVar(&report, "report", "", "directory for junit.xml, results-<target>.json, matrix.md and matrix.html")
+	fs.BoolVar(&noKubelet, "no-kubelet", false, "the cluster has no kubelet (skip the kubelet-tier scenarios)")
+	_ = cmd.MarkFlagRequired("kubeconfig")
+	_ = cmd.MarkFlagFilename("kubeconfig")
+	_ = cmd.MarkFlagDirname("report")
+	return cmd
 }
 
 // cliT lets Ginkgo run outside `go test`: it only needs to be told of failure.

@@ -152,10 +152,7 @@ func normalize(s string) string {
 func startEphemeraServe(t *testing.T, extraArgs ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ephemera")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildEphemera(t)
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	cmd := exec.Command(bin, append([]string{"serve", "--kubeconfig-out", kubeconfig}, extraArgs...)...)
 	logFile, err := os.Create(filepath.Join(dir, "serve.log"))

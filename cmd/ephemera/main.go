@@ -17,26 +17,29 @@ limitations under the License.
 // Command ephemera runs Ephemera, a fake Kubernetes API server whose pods and
 // ephemeral containers behave as kube-apiserver v1.37.2's do.
 //
-//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--cluster [--kubelet-rules FILE]] [--user NAME[:GROUP,...]]...
+//	ephemera serve [--bind-address 127.0.0.1] [--port 0] [--kubeconfig-out PATH] [--etcd-servers URL,...] [--cluster [--kubelet-rules FILE]] [--user NAME[:GROUP,...]]... [-v N]
 //	ephemera conformance --kubeconfig PATH [--report DIR] [--no-kubelet]
-//	ephemera version
+//	ephemera version | ephemera --version
+//	ephemera completion bash|zsh|fish|powershell
+//
+// The command line is cobra/pflag, as kubectl's and kind's are: `--flag`
+// help, shell completion, and the logging flags of Kubernetes components
+// (-v, --vmodule, --logging-format) from k8s.io/component-base/logs.
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	logsapi "k8s.io/component-base/logs/api/v1"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
-	"github.com/ephemera-dev/ephemera/kubelet"
+	"github.com/ephemera-dev/ephemera/internal/klogroute"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=...").
@@ -46,137 +49,117 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// usageError is a mistake on the command line: exit code 2, as before the
+// move to cobra.
+type usageError struct{ error }
+
+// run executes the command line and returns the exit code: 0 done, 1 failed,
+// 2 the command line was wrong.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
+	root := newRootCommand(stdout, stderr)
+	root.SetArgs(compatArgs(root, args))
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "required flag") {
+		fmt.Fprintf(stderr, "Error: %v\nSee '%s --help'.\n", err, cmd.CommandPath())
 		return 2
 	}
-	switch args[0] {
-	case "serve":
-		return serve(args[1:], stdout, stderr)
-	case "conformance":
-		return conformanceCmd(args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintf(stdout, "ephemera %s (kube-apiserver %s behaviour)\n", version, apiserver.KubernetesVersion)
-		return 0
-	case "help", "-h", "--help":
-		usage(stdout)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "ephemera: unknown command %q\n\n", args[0])
-		usage(stderr)
-		return 2
-	}
+	fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
+	return 1
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Ephemera: a fake Kubernetes API server for testing ephemeral containers.
-
-Usage:
-  ephemera serve [flags]   serve the API until interrupted (see 'ephemera serve -h')
-  ephemera conformance     run the conformance suite against a cluster (see 'ephemera conformance -h')
-  ephemera version         print the version
-`)
-}
-
-func serve(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ephemera serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	bindAddress := fs.String("bind-address", "127.0.0.1", "address to serve HTTPS on")
-	port := fs.Int("port", 0, "port to serve on; 0 picks a free port")
-	kubeconfigOut := fs.String("kubeconfig-out", defaultKubeconfigPath(), "where to write the admin kubeconfig once the server is ready")
-	etcdServers := fs.String("etcd-servers", "", "comma-separated etcd URLs; empty keeps objects in memory")
-	allowPrivileged := fs.Bool("allow-privileged", true, "allow privileged containers, as kube-apiserver's --allow-privileged (envtest and kind set true)")
-	cluster := fs.Bool("cluster", false, "cluster mode: a Ready node whose simulated kubelet schedules and runs pods, so ephemeral containers start and pods/log, pods/attach and pods/exec answer (off: no node, as envtest)")
-	fs.BoolVar(cluster, "simulate-kubelet", false, "the former name of --cluster")
-	kubeletRules := fs.String("kubelet-rules", "", "JSON file of per-image/per-container outcomes for --cluster (pull errors, exits, delays, output; see kubelet.Rules)")
-	var users userFlags
-	fs.Var(&users, "user", "NAME[:GROUP,GROUP...]: also write a kubeconfig context ephemera-NAME for this user, with a client certificate (repeatable); the admin context stays current")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ephemera serve: unexpected arguments %q\n", fs.Args())
-		return 2
-	}
-
-	env := &apiserver.Environment{
-		Server: apiserver.Config{
-			BindAddress:        *bindAddress,
-			Port:               *port,
-			DisallowPrivileged: !*allowPrivileged,
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	logConfig := logsapi.NewLoggingConfiguration()
+	root := &cobra.Command{
+		Use:   "ephemera",
+		Short: "A fake Kubernetes API server for testing ephemeral containers",
+		Long: `Ephemera: a fake Kubernetes API server whose pods and ephemeral containers
+behave as kube-apiserver ` + apiserver.KubernetesVersion + `'s do, and a conformance suite that checks
+any cluster against the same scenarios.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(stderr)
+			_ = cmd.Usage()
+			return usageError{errors.New("a command is required")}
 		},
-		ControlPlaneStartTimeout: time.Minute,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return applyLogging(cmd, logConfig)
+		},
 	}
-	if *etcdServers != "" {
-		env.Server.EtcdServers = strings.Split(*etcdServers, ",")
-	}
-	if *kubeletRules != "" && !*cluster {
-		fmt.Fprintln(stderr, "ephemera serve: --kubelet-rules needs --cluster")
-		return 2
-	}
-	if *cluster {
-		env.Cluster = &apiserver.ClusterOptions{}
-		if *kubeletRules != "" {
-			rules, err := kubelet.LoadRules(*kubeletRules)
-			if err != nil {
-				fmt.Fprintf(stderr, "ephemera serve: --kubelet-rules: %v\n", err)
-				return 2
-			}
-			env.Cluster.Kubelet.Rules = rules
-		}
-	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetVersionTemplate(fmt.Sprintf("ephemera {{.Version}} (kube-apiserver %s behaviour)\n", apiserver.KubernetesVersion))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	logsapi.AddFlags(logConfig, root.PersistentFlags())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	storage := "in-memory storage"
-	if len(env.Server.EtcdServers) > 0 {
-		storage = "etcd at " + *etcdServers
-	}
-	fmt.Fprintf(stderr, "Starting Ephemera %s (kube-apiserver %s behaviour) with %s...\n", version, apiserver.KubernetesVersion, storage)
-	cfg, err := env.Start()
-	if err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
-		return 1
-	}
-	kubeconfig, err := withUsers(env, users)
-	if err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
-		env.Stop()
-		return 1
-	}
-	// The kubeconfig appears only now, complete: its existence means "ready".
-	if err := apiserver.WriteKubeconfig(*kubeconfigOut, kubeconfig); err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: writing kubeconfig: %v\n", err)
-		env.Stop()
-		return 1
-	}
-	fmt.Fprintf(stdout, "Ephemera is serving at %s\n", cfg.Host)
-	fmt.Fprintf(stdout, "Kubeconfig: %s\n", *kubeconfigOut)
-	fmt.Fprintf(stdout, "Try: kubectl --kubeconfig %s get namespaces\n", *kubeconfigOut)
-	for _, u := range users {
-		fmt.Fprintf(stdout, "User %s: kubectl --kubeconfig %s --context %s auth whoami\n", u.Name, *kubeconfigOut, apiserver.UserContextName(u.Name))
-	}
-	fmt.Fprintf(stdout, "Press Ctrl-C to stop.\n")
-
-	<-ctx.Done()
-	if err := env.Stop(); err != nil {
-		fmt.Fprintf(stderr, "ephemera serve: %v\n", err)
-		return 1
-	}
-	fmt.Fprintln(stderr, "Ephemera stopped.")
-	return 0
+	root.AddCommand(newServeCommand(stdout, stderr), newConformanceCommand(stdout), &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(stdout, "ephemera %s (kube-apiserver %s behaviour)\n", version, apiserver.KubernetesVersion)
+		},
+	})
+	return root
 }
 
-// defaultKubeconfigPath is where serve writes its kubeconfig unless told
-// otherwise: a file of its own beside the user's, never ~/.kube/config
-// itself, so that running Ephemera cannot disturb the user's clusters.
-func defaultKubeconfigPath() string {
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".kube", "ephemera.kubeconfig")
+// applyLogging applies the logging flags as Kubernetes components do
+// (k8s.io/component-base/logs/api/v1.ValidateAndApply). Without -v, --vmodule
+// or --logging-format, Ephemera is quiet: the API server libraries' info
+// lines ("Serving securely on ...") are dropped and only warnings and errors
+// reach standard error, so they do not mix with the command's own output.
+// `-v 0` asks for what kube-apiserver prints by default.
+func applyLogging(cmd *cobra.Command, c *logsapi.LoggingConfiguration) error {
+	// Tests run several command lines in one process; the same
+	// configuration applied again is not an error.
+	logsapi.ReapplyHandling = logsapi.ReapplyHandlingIgnoreUnchanged
+	if err := logsapi.ValidateAndApply(c, nil); err != nil {
+		return usageError{err}
 	}
-	return filepath.Join(os.TempDir(), "ephemera.kubeconfig")
+	flags := cmd.Flags()
+	for _, name := range []string{"v", "vmodule", "logging-format"} {
+		if f := flags.Lookup(name); f != nil && f.Changed {
+			klogroute.LeaveAlone()
+			return nil
+		}
+	}
+	klogroute.InstallQuiet()
+	return nil
+}
+
+// compatArgs keeps the single-dash long flags that Go's flag package accepted
+// (ephemera serve -port 8443) working under pflag, which would read them as
+// shorthand groups: "-port" becomes "--port" when "port" is a long flag of
+// some command. One-letter flags (-v, -h) are left alone.
+func compatArgs(root *cobra.Command, args []string) []string {
+	long := map[string]bool{}
+	var collect func(*cobra.Command)
+	collect = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		for _, sub := range c.Commands() {
+			collect(sub)
+		}
+	}
+	collect(root)
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if len(name) > 1 && long[name] {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }

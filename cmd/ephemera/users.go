@@ -34,6 +34,9 @@ func (u *userFlags) String() string {
 	return strings.Join(parts, " ")
 }
 
+// Type names the value in --help (pflag.Value).
+func (u *userFlags) Type() string { return "NAME[:GROUPS]" }
+
 // Set parses one --user value. A name is required; groups are optional and
 // must not be empty between commas.
 func (u *userFlags) Set(v string) error {
