@@ -20,6 +20,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -58,11 +59,19 @@ type controlPlane struct {
 
 func newControlPlane(serviceCIDR string, publicIP net.IP, publicPort int) *controlPlane {
 	ctx, cancel := context.WithCancel(context.Background())
+	ctx = apiclient.Quiet(ctx)
 	return &controlPlane{serviceCIDR: serviceCIDR, publicIP: publicIP, publicPort: publicPort, ctx: ctx, cancel: cancel}
 }
 
-// stop ends the controllers, waits for them and closes their connections.
+// stop lets the requests in flight finish, ends the controllers, waits for
+// them and closes their connections.
 func (cp *controlPlane) stop() {
+	cp.mu.Lock()
+	conns := cp.conns
+	cp.mu.Unlock()
+	if conns != nil {
+		conns.Drain(5 * time.Second)
+	}
 	cp.cancel()
 	cp.wg.Wait()
 	cp.mu.Lock()

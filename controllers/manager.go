@@ -29,6 +29,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
@@ -95,6 +96,7 @@ func Start(config *rest.Config, opts Options) (*Manager, error) {
 		clusterroleaggregation.New(client, factory),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	ctx = apiclient.Quiet(ctx)
 	m := &Manager{cancel: cancel, factory: factory, conns: conns}
 	factory.Start(ctx.Done())
 	for _, r := range runners {
@@ -107,9 +109,11 @@ func Start(config *rest.Config, opts Options) (*Manager, error) {
 	return m, nil
 }
 
-// Stop stops the controllers and their informers, waits for them, and
-// closes their connections.
+// Stop lets the controllers' requests in flight finish, stops the
+// controllers and their informers, waits for them, and closes their
+// connections.
 func (m *Manager) Stop() {
+	m.conns.Drain(5 * time.Second)
 	m.cancel()
 	m.wg.Wait()
 	m.factory.Shutdown()

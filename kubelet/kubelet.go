@@ -153,6 +153,7 @@ func (k *Kubelet) NodeIP() string { return k.opts.NodeIP }
 // Stop ends it; so does the end of ctx.
 func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	ctx, k.cancel = context.WithCancel(ctx)
+	ctx = apiclient.Quiet(ctx)
 	// Every connection of the kubelet's is closed by Stop: one left open
 	// (even one dialed for a request cancelled at shutdown and never used)
 	// would hold the server's shutdown for seconds.
@@ -220,6 +221,9 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 // shutdown for seconds). Safe to call more than once, and before Run.
 func (k *Kubelet) Stop() {
 	k.stopOnce.Do(func() {
+		if k.conns != nil {
+			k.conns.Drain(5 * time.Second)
+		}
 		k.cancel()
 		select {
 		case <-k.started:

@@ -77,6 +77,9 @@ type Scheduler struct {
 	reported map[string]string // pod key -> message last reported
 }
 
+// drainTimeout bounds how long Stop waits for requests in flight.
+const drainTimeout = 5 * time.Second
+
 // Start starts the scheduler and returns at once.
 func Start(config *rest.Config) (*Scheduler, error) {
 	cfg, conns, err := apiclient.New(config, UserAgent)
@@ -107,6 +110,7 @@ func Start(config *rest.Config) (*Scheduler, error) {
 		UpdateFunc: func(interface{}, interface{}) { s.retryWaiting() },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
+	ctx = apiclient.Quiet(ctx)
 	s.cancel = cancel
 	factory.Start(ctx.Done())
 	s.nodesF.Start(ctx.Done())
@@ -120,6 +124,7 @@ func Start(config *rest.Config) (*Scheduler, error) {
 
 // Stop stops the scheduler, waits for it and closes its connections.
 func (s *Scheduler) Stop() {
+	s.conns.Drain(drainTimeout)
 	s.cancel()
 	s.wg.Wait()
 	s.factory.Shutdown()

@@ -15,14 +15,18 @@ limitations under the License.
 */
 // Package apiclient gives each simulated component (scheduler, kubelet,
 // controllers, kube-apiserver's own controllers) its own connections to the
-// server, which it closes when it stops, so that stopping a component leaves
-// nothing for the server's shutdown to wait on.
+// server, and lets it stop quietly: Drain lets requests in flight finish
+// (a request aborted by its client makes the server log "Timeout or abort
+// while handling"), Close closes every connection (one left open holds the
+// server's shutdown), and Quiet keeps a component's loops from logging the
+// errors that cancelling them causes.
 package apiclient
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -43,9 +47,12 @@ import (
 type Connections struct {
 	dial func(ctx context.Context, network, address string) (net.Conn, error)
 
-	mu     sync.Mutex
-	closed bool
-	conns  map[*trackedConn]struct{}
+	mu       sync.Mutex
+	closed   bool
+	conns    map[*trackedConn]struct{}
+	draining bool
+	drained  chan struct{} // closed by Close: requests held by Drain fail
+	inflight sync.WaitGroup
 }
 
 // New returns a copy of base whose clients share one transport dialing
@@ -63,7 +70,7 @@ type Connections struct {
 // checks for connections opened after the first handshake. Neither is
 // observable through the API.
 func New(base *rest.Config, userAgent string) (*rest.Config, *Connections, error) {
-	c := &Connections{dial: (&net.Dialer{}).DialContext, conns: map[*trackedConn]struct{}{}}
+	c := &Connections{dial: (&net.Dialer{}).DialContext, conns: map[*trackedConn]struct{}{}, drained: make(chan struct{})}
 	tlsConfig, err := rest.TLSConfigFor(base)
 	if err != nil {
 		return nil, nil, err
@@ -84,6 +91,7 @@ func New(base *rest.Config, userAgent string) (*rest.Config, *Connections, error
 		MaxIdleConnsPerHost: 25, // client-go's (transport/cache.go idleConnsPerHost)
 		IdleConnTimeout:     90 * time.Second,
 	}
+	cfg.WrapTransport = c.wrap
 	cfg.UserAgent = userAgent
 	// Deprecation warnings (v1 Endpoints) are the component's business, not
 	// the log of the test that runs it.
@@ -116,10 +124,63 @@ func (c *Connections) DialContext(ctx context.Context, network, address string) 
 	return t, nil
 }
 
+// wrap counts the requests in flight (watches aside: they end only when
+// cancelled) until their response body is closed, and holds those that
+// start while draining until their context ends or Close.
+func (c *Connections) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		if req.URL.Query().Get("watch") == "true" {
+			return rt.RoundTrip(req)
+		}
+		c.mu.Lock()
+		if c.draining {
+			c.mu.Unlock()
+			select {
+			case <-req.Context().Done():
+				return nil, req.Context().Err()
+			case <-c.drained:
+				return nil, errClosed
+			}
+		}
+		c.inflight.Add(1)
+		c.mu.Unlock()
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			c.inflight.Done()
+			return nil, err
+		}
+		resp.Body = &countedBody{ReadCloser: resp.Body, done: c.inflight.Done}
+		return resp, nil
+	})
+}
+
+// Drain holds new requests (not watches) and waits, at most timeout, for
+// those in flight to finish: call it before cancelling the component, so
+// that no request of its is aborted half-way.
+func (c *Connections) Drain(timeout time.Duration) {
+	c.mu.Lock()
+	c.draining = true
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		c.inflight.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
 // Close refuses new connections and closes the open ones, and any whose
-// dial is still in flight once it completes.
+// dial is still in flight once it completes; requests held by Drain fail.
 func (c *Connections) Close() {
 	c.mu.Lock()
+	if !c.closed {
+		close(c.drained)
+	}
 	c.closed = true
 	conns := c.conns
 	c.conns = map[*trackedConn]struct{}{}
@@ -143,4 +204,21 @@ func (t *trackedConn) Close() error {
 		t.owner.mu.Unlock()
 	})
 	return t.Conn.Close()
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// countedBody ends a request's count when its body is closed.
+type countedBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *countedBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
 }
