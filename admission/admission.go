@@ -53,12 +53,16 @@ func NewChain(getNamespace NamespaceGetter, listPods PodLister, afterLifecycle .
 		return nil, err
 	}
 	plugins := []admission.Interface{
-		&namespaceLifecycle{getNamespace: getNamespace, immortal: sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)},
+		&namespaceLifecycle{getNamespace: getNamespace, immortal: immortalNamespaces},
 	}
 	plugins = append(plugins, afterLifecycle...)
 	plugins = append(plugins, defaultTolerationSeconds{}, priority{}, ps)
 	return admission.NewChainHandler(plugins...), nil
 }
+
+// immortalNamespaces are the namespaces kube-apiserver registers
+// NamespaceLifecycle with (lifecycle.Register): they cannot be deleted.
+var immortalNamespaces = sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)
 
 var (
 	podResource   = corev1.Resource("pods")
@@ -92,8 +96,10 @@ func (l *namespaceLifecycle) Admit(ctx context.Context, a admission.Attributes, 
 	}
 	ns, err := l.getNamespace(ctx, a.GetNamespace())
 	if err != nil {
+		// Upstream names the namespace, whatever the getter's error says
+		// (the store's Get names the resource of the request: pods "x").
 		if apierrors.IsNotFound(err) {
-			return err
+			return apierrors.NewNotFound(corev1.Resource("namespaces"), a.GetNamespace())
 		}
 		return apierrors.NewInternalError(err)
 	}

@@ -46,7 +46,7 @@ var _ generic.RESTOptionsGetter = &RESTOptionsGetter{}
 // NewMemoryOptions returns the options for the in-memory backend: decorator is
 // the backend's storage decorator (see storage/memory).
 func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *RESTOptionsGetter {
-	cfg := storagebackend.NewDefaultConfig(Prefix, typelessCodec{codec})
+	cfg := storagebackend.NewDefaultConfig(Prefix, internalCodec{codec})
 	return &RESTOptionsGetter{StorageConfig: *cfg, Decorator: decorator}
 }
 
@@ -56,7 +56,7 @@ func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *
 // undecorated (no watch cache): every replica then reads its own writes and
 // the others' at once, and start-up does not wait for caches to fill.
 func NewEtcdOptions(codec runtime.Codec, servers []string) *RESTOptionsGetter {
-	cfg := storagebackend.NewDefaultConfig(Prefix, typelessCodec{codec})
+	cfg := storagebackend.NewDefaultConfig(Prefix, internalCodec{codec})
 	cfg.Type = storagebackend.StorageTypeETCD3
 	cfg.Transport.ServerList = servers
 	// The database-size metric poller only feeds metrics Ephemera does not serve.
@@ -69,26 +69,31 @@ func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runt
 	return generic.RESTOptions{
 		StorageConfig: g.StorageConfig.ForResource(resource),
 		Decorator:     g.Decorator,
-		// kube-apiserver's --enable-garbage-collector default: deletions
-		// asking for foreground or orphan propagation leave the object with
-		// the matching finalizer for a garbage collector to honour (envtest
-		// keeps them for ever; cluster mode's collector acts on them).
+		// kube-apiserver's default (--enable-garbage-collector): a delete
+		// with propagationPolicy Foreground or Orphan leaves the object with
+		// the foregroundDeletion or orphan finalizer. Like envtest, the
+		// default mode runs no garbage collector, so such an object stays
+		// until a client removes the finalizer; cluster mode's collector
+		// (controllers/garbagecollector) honours it.
 		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Resource,
 	}, nil
 }
 
-// typelessCodec reads objects from storage without apiVersion and kind, as
-// kube-apiserver's internal objects are: the items of a list then answer
-// without them, as kube-apiserver's do (its conversion from the internal
-// version fills in the list's kind only; Ephemera's internal version is v1,
-// whose objects would otherwise keep what the decoder set).
-type typelessCodec struct{ runtime.Codec }
+// internalCodec is the storage codec with what decoding to the internal
+// version means in kube-apiserver: objects read from storage carry no
+// apiVersion and kind. kube-apiserver decodes stored v1 bytes into a v1
+// object and converts it into an internal one, which has no TypeMeta; here
+// the internal type is the v1 type, and the decoder fills TypeMeta in from
+// the stored bytes. Left there, it would show in every place the real server
+// shows none, such as the items of a list.
+type internalCodec struct{ runtime.Codec }
 
-func (c typelessCodec) Decode(data []byte, defaults *schema.GroupVersionKind, into runtime.Object) (runtime.Object, *schema.GroupVersionKind, error) {
+// Decode decodes as the wrapped codec does and clears the kind.
+func (c internalCodec) Decode(data []byte, defaults *schema.GroupVersionKind, into runtime.Object) (runtime.Object, *schema.GroupVersionKind, error) {
 	obj, gvk, err := c.Codec.Decode(data, defaults, into)
-	if err == nil && obj != nil {
+	if obj != nil {
 		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	}
 	return obj, gvk, err

@@ -28,6 +28,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ephemera-dev/ephemera/conformance"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 // TestKubectlClusterSessionMatchesKind runs the kubectl v1.37.2 session of
@@ -37,11 +38,7 @@ import (
 // transcript kind gave (cluster-session.kind.golden, recorded by kindtests
 // with UPDATE_GOLDEN=1; kindtests also compares the two live).
 func TestKubectlClusterSessionMatchesKind(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	kubectl := filepath.Join(assets, "kubectl")
-	if _, err := os.Stat(kubectl); assets == "" || err != nil {
-		t.Skip("needs the reference kubectl: run `make test` (or hack/reference-binaries.sh and set KUBEBUILDER_ASSETS)")
-	}
+	kubectl := filepath.Join(referencetest.Assets(t, "kubectl"), "kubectl")
 	golden, err := os.ReadFile("../../conformance/testdata/cluster-session.kind.golden")
 	if err != nil {
 		t.Fatal(err)
