@@ -13,6 +13,8 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
+//lint:file-ignore SA1019 kube-apiserver v1.37.2 still serves core/v1 Endpoints (deprecated in favour of EndpointSlices), so Ephemera registers it
 package apiserver
 
 import (

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 package conformance
 
 import (
@@ -262,8 +263,8 @@ var _ = Describe("cluster: controllers", func() {
 
 var _ = Describe("cluster: the kubelet", func() {
 	Cluster("cluster/graceful deletion: the container is killed when the grace period ends, then the pod goes", func(f *F) {
-		p := f.clusterPod("web", func(p *corev1.Pod) { p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](2) })
-		p = f.waitPodPhase("web", corev1.PodRunning)
+		f.clusterPod("web", func(p *corev1.Pod) { p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](2) })
+		p := f.waitPodPhase("web", corev1.PodRunning)
 		w, err := f.Client.CoreV1().Pods(f.NS).Watch(f.Ctx, metav1.ListOptions{FieldSelector: "metadata.name=web", ResourceVersion: p.ResourceVersion})
 		Expect(err).NotTo(HaveOccurred())
 		defer w.Stop()

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package controllers runs the simulated kube-controller-manager of cluster
 // mode: the controllers that write what tools working with pods see, each
 // in a subpackage mirroring its upstream one (pkg/controller/...), all API

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package scheduler is cluster mode's kube-scheduler: a separate client of
 // the API, as kube-scheduler is a separate program. It places each pending
 // pod of the default scheduler on a node that fits (not unschedulable, its

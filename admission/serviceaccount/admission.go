@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package serviceaccount is the ServiceAccount admission plugin as kind's
 // kube-apiserver runs it (k8s.io/kubernetes/plugin/pkg/admission/serviceaccount;
 // envtest turns it off, so only cluster mode does): a pod without a service

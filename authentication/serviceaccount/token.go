@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package serviceaccount issues and checks service-account tokens: the
 // JWTs kube-apiserver signs for TokenRequest (serviceaccounts/token) and
 // accepts as bearer tokens. It mirrors k8s.io/kubernetes/pkg/serviceaccount

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package clusterroleaggregation is kube-controller-manager's cluster-role
 // aggregation controller (pkg/controller/clusterroleaggregation): a
 // ClusterRole with an aggregationRule gets, as its rules, the rules of every

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package garbagecollector is kube-controller-manager's garbage collector
 // (pkg/controller/garbagecollector) for the objects a pod tool meets: pods,
 // config maps, secrets, services and service accounts. An object whose

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package namespace is kube-controller-manager's namespace controller
 // (pkg/controller/namespace, and its deleter in
 // pkg/controller/namespace/deletion): a namespace being deleted is marked

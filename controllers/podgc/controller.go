@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package podgc is kube-controller-manager's pod garbage collector
 // (pkg/controller/podgc/gc_controller.go): every 20 seconds, pods bound to a
 // node that no longer exists (still missing after a 40-second quarantine)

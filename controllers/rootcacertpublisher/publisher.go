@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package rootcacertpublisher is kube-controller-manager's root-CA
 // publisher (pkg/controller/certificates/rootcacertpublisher): every
 // namespace gets the kube-root-ca.crt ConfigMap holding the cluster's CA

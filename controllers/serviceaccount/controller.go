@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package serviceaccount is kube-controller-manager's service-account
 // controller (pkg/controller/serviceaccount/serviceaccounts_controller.go):
 // every active namespace gets a "default" ServiceAccount, made again if it is

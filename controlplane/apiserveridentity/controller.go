@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package apiserveridentity keeps the server's identity Lease in
 // kube-system, as kube-apiserver's "start-kube-apiserver-identity-lease-
 // controller" post-start hook does (pkg/controlplane/apiserver/server.go,

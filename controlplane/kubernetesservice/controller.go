@@ -13,6 +13,9 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
+//lint:file-ignore SA1019 kube-apiserver's controller (pkg/controlplane/reconcilers) still writes the default/kubernetes Endpoints beside the EndpointSlice
+
 // Package kubernetesservice keeps the default/kubernetes Service, its
 // Endpoints and its EndpointSlice, as kube-apiserver's kubernetes-service
 // controller (pkg/controlplane/controller/kubernetesservice) and its lease

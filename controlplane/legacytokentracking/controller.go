@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package legacytokentracking records since when the server tracks the
 // use of legacy service-account tokens, in
 // kube-system/kube-apiserver-legacy-service-account-token-tracking, as

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package apiclient gives each simulated component (scheduler, kubelet,
 // controllers, kube-apiserver's own controllers) its own connections to the
 // server, and lets it stop quietly: Drain lets requests in flight finish

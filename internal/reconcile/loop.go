@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package reconcile is the work loop the simulated controllers share, the
 // shape every kube-controller-manager controller has: informer events put
 // keys on a rate-limited queue, workers sync one key at a time, a failed

@@ -13,6 +13,9 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
+//lint:file-ignore SA1019 serves core/v1 Endpoints, deprecated but still served by kube-apiserver v1.37.2
+
 // Package endpoints is the REST storage of core/v1 endpoints
 // (k8s.io/kubernetes/pkg/registry/core/endpoint/storage). The API marks the
 // kind deprecated (k8s.io/api's lifecycle), so k8s.io/apiserver warns on

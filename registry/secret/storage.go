@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package secret is the REST storage of secrets
 // (k8s.io/kubernetes/pkg/registry/core/secret/storage).
 package secret

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 package service
 
 import (
@@ -42,13 +43,12 @@ var (
 // min(max(16, size/16), 256) addresses, is kept for static IPs such as the
 // kubernetes Service's), then from the lower part.
 type ipRange struct {
-	prefix      netip.Prefix
-	base        netip.Addr // the first usable address
-	size        int        // usable addresses
-	offset      int
-	mu          sync.Mutex
-	used        map[netip.Addr]bool
-	initialized bool
+	prefix netip.Prefix
+	base   netip.Addr // the first usable address
+	size   int        // usable addresses
+	offset int
+	mu     sync.Mutex
+	used   map[netip.Addr]bool
 }
 
 func newIPRange(cidr string) (*ipRange, error) {

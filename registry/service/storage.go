@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package service is the REST storage of core/v1 services and
 // services/status (k8s.io/kubernetes/pkg/registry/core/service/storage):
 // cluster IPs come from the server's service range

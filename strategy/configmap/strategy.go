@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package configmap holds the rules of core/v1 config maps: their
 // create/update strategy (pkg/registry/core/configmap/strategy.go) and field
 // selection.

@@ -13,6 +13,9 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
+//lint:file-ignore SA1019 the rules of core/v1 Endpoints, deprecated but still served by kube-apiserver v1.37.2
+
 // Package endpoints holds the rules of core/v1 endpoints: their
 // create/update strategy (pkg/registry/core/endpoint/strategy.go), warnings
 // and field selection.

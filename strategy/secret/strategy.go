@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package secret holds the rules of core/v1 secrets: their create/update
 // strategy (pkg/registry/core/secret/strategy.go), the stringData merge the
 // v1 conversion does (pkg/apis/core/v1/conversion.go,

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package service holds the rules of core/v1 services: the strategies of
 // services and services/status (pkg/registry/core/service/strategy.go), the
 // warnings of pkg/api/service/warnings.go and field selection. Cluster IPs

@@ -14,6 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
+//lint:file-ignore SA1019 validates core/v1 Endpoints, deprecated but still served by kube-apiserver v1.37.2
+
 package validation
 
 import (

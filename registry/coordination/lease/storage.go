@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package lease is the REST storage of coordination.k8s.io/v1 leases
 // (k8s.io/kubernetes/pkg/registry/coordination/lease/storage).
 package lease

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package endpointslice is the REST storage of discovery.k8s.io/v1 endpoint
 // slices (k8s.io/kubernetes/pkg/registry/discovery/endpointslice/storage).
 package endpointslice

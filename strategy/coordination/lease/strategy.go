@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package lease holds the rules of coordination.k8s.io/v1 leases: their
 // create/update strategy (pkg/registry/coordination/lease/strategy.go),
 // validation (pkg/apis/coordination/validation) and field selection.

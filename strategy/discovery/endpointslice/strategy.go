@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 // Package endpointslice holds the rules of discovery.k8s.io/v1 endpoint
 // slices: their create/update strategy
 // (pkg/registry/discovery/endpointslice/strategy.go), validation
