@@ -112,8 +112,23 @@ func addControlPlaneHooks(generic *genericapiserver.GenericAPIServer, cp *contro
 		if err != nil {
 			return err
 		}
-		if err := systemnamespaces.EnsureOnce(hookCtx, client); err != nil {
-			return err
+		// A failed first pass is tried again until it succeeds or the
+		// server stops, and the hook never fails: k8s.io/apiserver ends the
+		// whole process (klog.Fatal) on a failed post-start hook (as
+		// systemnamespaces.Run does).
+		for delay := 10 * time.Millisecond; ; delay = min(2*delay, time.Second) {
+			err := systemnamespaces.EnsureOnce(hookCtx, client)
+			if err == nil {
+				break
+			}
+			klog.V(2).InfoS("System namespaces not ensured, trying again", "err", err, "delay", delay)
+			select {
+			case <-hookCtx.Done():
+				return nil
+			case <-cp.ctx.Done():
+				return nil
+			case <-time.After(delay):
+			}
 		}
 		cp.goRun(func(ctx context.Context) { cp.run(ctx, client, generic.APIServerID) })
 		return nil
