@@ -52,7 +52,8 @@ type Connections struct {
 	closed   bool
 	conns    map[*trackedConn]struct{}
 	draining bool
-	drained  chan struct{} // closed by Close: requests held by Drain fail
+	drained  chan struct{} // closed once Drain has waited (or by Close): held requests fail
+	released bool          // drained is closed
 	inflight sync.WaitGroup
 }
 
@@ -173,15 +174,28 @@ func (c *Connections) Drain(timeout time.Duration) {
 	case <-done:
 	case <-t.C:
 	}
+	// The requests held meanwhile fail now rather than wait for Close: a
+	// component's Stop cancels and waits for its loops before closing, and a
+	// loop blocked on a held request whose context is not the component's
+	// would otherwise never end.
+	c.mu.Lock()
+	c.release()
+	c.mu.Unlock()
+}
+
+// release closes drained once; c.mu is held.
+func (c *Connections) release() {
+	if !c.released {
+		c.released = true
+		close(c.drained)
+	}
 }
 
 // Close refuses new connections and closes the open ones, and any whose
 // dial is still in flight once it completes; requests held by Drain fail.
 func (c *Connections) Close() {
 	c.mu.Lock()
-	if !c.closed {
-		close(c.drained)
-	}
+	c.release()
 	c.closed = true
 	conns := c.conns
 	c.conns = map[*trackedConn]struct{}{}
