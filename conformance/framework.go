@@ -48,7 +48,8 @@ type F struct {
 	HTTP   *http.Client
 	NS     string
 
-	rec *observe.Recorder
+	rec   *observe.Recorder
+	nodes []string // the target's node names, once listed (ClusterNote)
 }
 
 func newF(ctx context.Context, ts *targetState) *F {
