@@ -28,7 +28,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/ephemera-dev/ephemera/kubelet"
-	"github.com/ephemera-dev/ephemera/registry/pod"
 	"github.com/ephemera-dev/ephemera/requestlog"
 )
 
@@ -98,9 +97,6 @@ type ClusterOptions struct {
 	Kubelet kubelet.Options
 }
 
-// The simulated kubelet is what the server reaches on a node.
-var _ pod.Runtime = &kubelet.Kubelet{}
-
 // Start starts the server, waits until it is ready (/readyz answers 200),
 // starts the simulations of cluster mode if asked, and returns an admin
 // *rest.Config for the server.
@@ -114,7 +110,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 	var k *kubelet.Kubelet
 	if e.Cluster != nil {
 		k = kubelet.New(e.Cluster.Kubelet)
-		cfg.KubeletConnection = k
+		cfg.KubeletConnection = k.Connection()
 	}
 	e.routeLogs()
 	var requests *requestlog.Recorder

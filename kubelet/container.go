@@ -41,19 +41,16 @@ type ctrState struct {
 	ephemeral   bool
 	stdin, tty  bool
 	command     []string // command and args
-	// visible are the commands of other containers whose processes this
-	// one sees: its targetContainerName's, or all with shareProcessNamespace.
-	visible     [][]string
 	outcome     Outcome
 	seen        time.Time
 	containerID string
 	imageID     string
-	// finished is set when the container stopped before its rule said so
-	// (the attached shell ran `exit`).
-	finished *time.Time
-	exitCode int32
-	events   map[string]bool
-	log      *logBuffer
+	// finished is set when the runtime reports that PID 1 exited (or
+	// could not start: startError).
+	finished   *time.Time
+	exitCode   int32
+	startError string
+	events     map[string]bool
 
 	// What convertToAPIContainerStatuses (pkg/kubelet/kubelet_pods.go)
 	// reports besides the state: the spec's mounts (always), and for a
@@ -151,6 +148,12 @@ func (c *ctrState) status(now time.Time) (corev1.ContainerStatus, time.Time) {
 		}
 		s.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason,
 			StartedAt: started, FinishedAt: metav1.NewTime(t.finished.Truncate(time.Second)), ContainerID: c.containerID}
+		if c.startError != "" {
+			// runc could not execute PID 1: containerd reports the error
+			// and a start time of zero (the Unix epoch).
+			s.State.Terminated.Reason, s.State.Terminated.Message = "StartError", c.startError
+			s.State.Terminated.StartedAt = metav1.NewTime(time.Unix(0, 0))
+		}
 		if !c.ephemeral {
 			f := false
 			s.Started = &f

@@ -96,6 +96,10 @@ type Kubelet struct {
 	lister  cache.Indexer
 	started chan struct{}
 
+	// node is the container runtime and the kubelet's HTTP server
+	// (runtime.go, server.go).
+	node *nodeRuntime
+
 	stopOnce sync.Once
 	stopping atomic.Bool
 	dialer   *connrotation.Dialer
@@ -115,7 +119,7 @@ func New(opts Options) *Kubelet {
 		opts.PodCIDR = DefaultPodCIDR
 	}
 	prefix := netip.MustParsePrefix(opts.PodCIDR)
-	return &Kubelet{
+	k := &Kubelet{
 		opts:    opts,
 		pods:    map[types.UID]*podState{},
 		images:  map[string]bool{},
@@ -125,6 +129,8 @@ func New(opts Options) *Kubelet {
 		cancel:  func() {},
 		stopped: make(chan struct{}),
 	}
+	k.node = newNodeRuntime(k)
+	return k
 }
 
 // NodeName is the simulated node's name.
@@ -156,6 +162,9 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 		return err
 	}
 	k.client = client
+	if err := k.node.server.start(); err != nil {
+		return err
+	}
 	if err := k.registerNode(ctx); err != nil {
 		return fmt.Errorf("registering node %s: %w", k.opts.NodeName, err)
 	}
@@ -181,6 +190,7 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	}); err != nil {
 		return err
 	}
+	k.watchServices(factory)
 	factory.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
 		return fmt.Errorf("pod informer did not sync")
@@ -217,6 +227,8 @@ func (k *Kubelet) Stop() {
 		if k.dialer != nil {
 			k.dialer.CloseAll()
 		}
+		k.node.server.stop()
+		k.node.rt.Shutdown()
 	})
 }
 

@@ -31,12 +31,10 @@ import (
 func (k *Kubelet) forget(uid types.UID) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if p, ok := k.pods[uid]; ok {
-		for _, c := range p.ctrs {
-			c.log.close()
-		}
+	if _, ok := k.pods[uid]; ok {
 		delete(k.pods, uid)
 	}
+	k.node.forget(uid)
 }
 
 // sync does one pass over a pod and returns when to look again (0: only on
@@ -133,7 +131,6 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 			containerID: "containerd://" + randomHex(),
 			imageID:     imageref.Repository(c.Image) + "@sha256:" + hashHex(c.Image),
 			events:      map[string]bool{},
-			log:         newLogBuffer(),
 			mounts:      mountStatuses(c.VolumeMounts),
 			resources:   *c.Resources.DeepCopy(),
 			user:        containerUser(pod, c),
@@ -150,18 +147,6 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 		c := corev1.Container{Name: ec.Name, Image: ec.Image, Stdin: ec.Stdin, TTY: ec.TTY, Command: ec.Command, Args: ec.Args,
 			VolumeMounts: ec.VolumeMounts, Resources: ec.Resources, SecurityContext: ec.SecurityContext, ImagePullPolicy: ec.ImagePullPolicy}
 		add(&c, true, now)
-	}
-	// Process namespaces: a shared one shows every container's processes;
-	// otherwise an ephemeral container sees its target's.
-	shared := pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace
-	for _, ec := range pod.Spec.EphemeralContainers {
-		cs := st.ctrs[ec.Name]
-		cs.visible = nil
-		for _, c := range pod.Spec.Containers {
-			if shared || c.Name == ec.TargetContainerName {
-				cs.visible = append(cs.visible, append(append([]string{}, c.Command...), c.Args...))
-			}
-		}
 	}
 	return st
 }
