@@ -18,7 +18,6 @@ package kubelet
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -44,9 +43,10 @@ type nodeRuntime struct {
 	server   *server
 	services corelisters.ServiceLister
 
-	mu    sync.Mutex
-	byID  map[string]rtRef
-	files map[types.UID]*podFiles
+	mu        sync.Mutex
+	byID      map[string]rtRef
+	files     map[types.UID]*podFiles
+	emptyDirs map[string]*vfs.Node // by pod UID and volume name
 }
 
 // rtRef ties a runtime container to the simulation's record of it.
@@ -56,7 +56,7 @@ type rtRef struct {
 }
 
 func newNodeRuntime(k *Kubelet) *nodeRuntime {
-	n := &nodeRuntime{byID: map[string]rtRef{}, files: map[types.UID]*podFiles{}}
+	n := &nodeRuntime{byID: map[string]rtRef{}, files: map[types.UID]*podFiles{}, emptyDirs: map[string]*vfs.Node{}}
 	n.rt = runtime.New(runtime.Options{
 		Node:          k.opts.NodeName,
 		KernelRelease: "6.8.0-ephemera",
@@ -67,13 +67,12 @@ func newNodeRuntime(k *Kubelet) *nodeRuntime {
 	return n
 }
 
-// clusterDNS is what kind's cluster DNS address answers from a pod here:
-// NXDOMAIN for every name (kind's e2e cluster runs no CoreDNS).
+// clusterDNS is what the cluster DNS address answers a pod of the kind e2e
+// cluster: NXDOMAIN for every name (it runs no CoreDNS; what answers there
+// knows no name).
 func clusterDNS(ctx context.Context, server, name, qtype string) ([]string, error) {
-	return nil, errNXDOMAIN
+	return nil, busybox.ErrNXDOMAIN
 }
-
-var errNXDOMAIN = fmt.Errorf("NXDOMAIN")
 
 // podFiles are the files the kubelet writes once per pod and mounts into
 // each of its containers: /etc/hosts, /etc/hostname, /etc/resolv.conf.
@@ -82,36 +81,24 @@ type podFiles struct {
 }
 
 // startContainer starts a container whose start time has come: its rule's
-// program, or its command run by the runtime. Call with k.mu held.
+// program, or its command run by the runtime. Call with k.mu held: what it
+// needs is copied, and the container is built and started in the
+// background (volumes may need the API).
 func (k *Kubelet) startContainer(pod *corev1.Pod, st *podState, c *ctrState) {
-	n := k.node
+	pod = pod.DeepCopy()
 	spec := containerSpec(pod, c.name)
 	if spec == nil {
 		return
 	}
-	hostname := podHostname(pod)
-	sb := n.rt.RunPodSandbox(runtime.SandboxConfig{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name,
-		Hostname: hostname, ShareProcessNamespace: pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace})
-	files := k.podFiles(pod, st.podIP, hostname)
-	now := time.Now()
-	mounts := []runtime.Mount{
-		{Path: "/etc/hosts", Node: files.hosts},
-		{Path: "/etc/hostname", Node: files.hostname},
-		{Path: "/etc/resolv.conf", Node: files.resolv},
-	}
-	if p := spec.TerminationMessagePath; p != "" {
-		mounts = append(mounts, runtime.Mount{Path: p, Node: vfs.NewFile(nil, 0o666, now)})
-	}
-	uid, gid := int(c.user.Linux.UID), int(c.user.Linux.GID)
-	var groups []int
-	for _, g := range c.user.Linux.SupplementalGroups {
-		groups = append(groups, int(g))
-	}
+	podIP := st.podIP
 	cfg := runtime.ContainerConfig{
 		ID: strings.TrimPrefix(c.containerID, "containerd://"), Name: c.name, Image: c.image,
-		Args: commandLine(spec), Env: k.containerEnv(pod, spec, st.podIP, hostname), WorkingDir: spec.WorkingDir,
-		UID: uid, GID: gid, Groups: groups, Stdin: spec.Stdin, StdinOnce: spec.StdinOnce, TTY: spec.TTY,
-		TargetContainerName: targetOf(pod, c.name), Mounts: mounts,
+		Args: commandLine(spec), WorkingDir: spec.WorkingDir,
+		UID: int(c.user.Linux.UID), GID: int(c.user.Linux.GID), Stdin: spec.Stdin, StdinOnce: spec.StdinOnce, TTY: spec.TTY,
+		TargetContainerName: targetOf(pod, c.name),
+	}
+	for _, g := range c.user.Linux.SupplementalGroups {
+		cfg.Groups = append(cfg.Groups, int(g))
 	}
 	switch o := c.outcome; {
 	case o.Output != "" || o.exits():
@@ -128,17 +115,38 @@ func (k *Kubelet) startContainer(pod *corev1.Pod, st *podState, c *ctrState) {
 			cfg.Args = []string{repo[strings.LastIndex(repo, "/")+1:]}
 		}
 	}
+	k.node.mu.Lock()
+	k.node.byID[cfg.ID] = rtRef{key: pod.Namespace + "/" + pod.Name, c: c}
+	k.node.mu.Unlock()
+	go k.runContainer(pod, spec, podIP, cfg, c)
+}
+
+// runContainer creates the container in the runtime and starts it.
+func (k *Kubelet) runContainer(pod *corev1.Pod, spec *corev1.Container, podIP string, cfg runtime.ContainerConfig, c *ctrState) {
+	n := k.node
+	hostname := podHostname(pod)
+	cfg.Env = k.containerEnv(pod, spec, podIP, hostname)
+	files := k.podFiles(pod, podIP, hostname)
+	now := time.Now()
+	cfg.Mounts = []runtime.Mount{
+		{Path: "/etc/hosts", Node: files.hosts},
+		{Path: "/etc/hostname", Node: files.hostname},
+		{Path: "/etc/resolv.conf", Node: files.resolv},
+	}
+	if p := spec.TerminationMessagePath; p != "" {
+		cfg.Mounts = append(cfg.Mounts, runtime.Mount{Path: p, Node: vfs.NewFile(nil, 0o666, now)})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	cfg.Mounts = append(cfg.Mounts, k.volumeMounts(ctx, pod, spec)...)
+	cancel()
+	sb := n.rt.RunPodSandbox(runtime.SandboxConfig{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name,
+		Hostname: hostname, ShareProcessNamespace: pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace})
 	rc, err := sb.CreateContainer(cfg)
 	if err != nil {
 		return
 	}
-	n.mu.Lock()
-	n.byID[cfg.ID] = rtRef{key: pod.Namespace + "/" + pod.Name, c: c}
-	n.mu.Unlock()
-	if err := rc.Start(); err != nil {
-		c.startError = err.Error()
-		c.finished, c.exitCode = &now, 128
-	}
+	// A PID 1 runc cannot execute is reported through containerExited.
+	_ = rc.Start()
 }
 
 // containerExited records a PID 1's exit and has the pod synced.
@@ -154,6 +162,7 @@ func (k *Kubelet) containerExited(rc *runtime.Container) {
 	k.mu.Lock()
 	if ref.c.finished == nil {
 		ref.c.finished, ref.c.exitCode = &at, int32(code)
+		ref.c.startError = rc.StartErr()
 	}
 	k.mu.Unlock()
 	k.queue.Add(ref.key)

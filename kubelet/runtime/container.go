@@ -45,6 +45,7 @@ type Container struct {
 	startedAt  time.Time
 	finishedAt time.Time
 	exitCode   int
+	startErr   string
 	stdin      *stdinPipe
 	term       *terminal
 	attached   map[*attachment]bool
@@ -78,6 +79,13 @@ func (c *Container) Exit() (int, time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.exitCode, c.finishedAt
+}
+
+// StartErr is why PID 1 could not be executed, or "".
+func (c *Container) StartErr() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.startErr
 }
 
 // StartedAt is when PID 1 started.
@@ -150,8 +158,12 @@ func (c *Container) Start() error {
 			c.ns.mu.Lock()
 			delete(c.ns.procs, p.pid)
 			c.ns.mu.Unlock()
+			serr := &StartError{Message: fmt.Sprintf("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: %v", err)}
+			c.mu.Lock()
+			c.startErr = serr.Message
+			c.mu.Unlock()
 			c.finish(128)
-			return &StartError{Message: fmt.Sprintf("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: %v", err)}
+			return serr
 		}
 		run = func() int { return prog.run(p, c.cfg.Env, stdin, stdout, stderr) }
 	}

@@ -32,14 +32,14 @@ const busyboxSize = 1982256
 
 // imageRoot is a fresh copy of the filesystem every simulated image has:
 // the busybox:1.36 image the kind e2e uses (hack/kind/build-images.sh):
-// /bin/busybox with a link per applet Ephemera has, /etc/passwd and
+// /bin/busybox with a link per applet of busybox, /etc/passwd and
 // /etc/group with root and nobody, and /tmp, /root, /var and /home.
 func imageRoot(image string, now time.Time) *vfs.Node {
 	t := imageTime
 	root := vfs.NewDir(0o755, t)
 	bin := root.Add("bin", vfs.NewDir(0o755, t))
 	bin.Add("busybox", vfs.NewProgram("busybox", busyboxSize, 0o755, t))
-	for _, name := range busybox.Names() {
+	for _, name := range busybox.Links() {
 		bin.Add(name, vfs.NewSymlink("busybox", t))
 	}
 	etc := root.Add("etc", vfs.NewDir(0o755, t))

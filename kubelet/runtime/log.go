@@ -90,7 +90,11 @@ func (l *containerLog) write(p []byte, stderr bool) {
 		if nl < 0 {
 			break
 		}
-		l.lines = append(l.lines, logLine{t: l.now(), stderr: stderr, data: append([]byte(nil), buf[:nl+1]...)})
+		// containerd reads lines with bufio's ReadLine, which drops a
+		// "\r" before the newline (a terminal's CR LF is LF in the log).
+		line := buf[:nl]
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		l.lines = append(l.lines, logLine{t: l.now(), stderr: stderr, data: append(append([]byte(nil), line...), '\n')})
 		buf = buf[nl+1:]
 		added = true
 	}

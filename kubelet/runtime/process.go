@@ -113,6 +113,17 @@ func (p *Process) Terminal() (bool, int) {
 	return true, t.width()
 }
 
+// OnResize calls fn when the process's terminal is resized.
+func (p *Process) OnResize(fn func()) func() {
+	p.mu.Lock()
+	t := p.term
+	p.mu.Unlock()
+	if t == nil {
+		return func() {}
+	}
+	return t.watch(fn)
+}
+
 // Resolve answers a DNS query from the pod's network.
 func (p *Process) Resolve(ctx context.Context, server, name, qtype string) ([]string, error) {
 	return p.ctr.rt.resolve(ctx, server, name, qtype)

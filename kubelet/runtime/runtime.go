@@ -32,6 +32,8 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +85,13 @@ func New(opts Options) *Runtime {
 }
 
 func (r *Runtime) now() time.Time { return r.opts.Now() }
+
+// productUUID is the node's product UUID, derived from its name.
+func (r *Runtime) productUUID() string {
+	s := sha256.Sum256([]byte("product-uuid/" + r.opts.Node))
+	h := hex.EncodeToString(s[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
 
 // errNoDNS is what a query gets when no nameserver answers.
 var errNoDNS = errors.New("connection timed out; no servers could be reached")

@@ -129,7 +129,13 @@ func (s *Sandbox) CreateContainer(cfg ContainerConfig) (*Container, error) {
 	c.fs = vfs.New(imageRoot(cfg.Image, now), r.now)
 	c.fs.Mount("/proc", vfs.NewDynamic(0o555, now, procFS{ctr: c}))
 	c.fs.Mount("/dev", devDir(now))
-	c.fs.Mount("/sys", vfs.NewDir(0o555, now))
+	sys := vfs.NewDir(0o555, now).SetFSType(vfs.Pseudo)
+	for _, d := range []string{"block", "bus", "class", "dev", "devices", "firmware", "fs", "kernel", "module", "power"} {
+		sys.Add(d, vfs.NewDir(0o755, now).SetFSType(vfs.Pseudo))
+	}
+	c.fs.Mount("/sys", sys)
+	// kind's nodes give every container the node's product UUID.
+	c.fs.Mount("/product_uuid", vfs.NewFile([]byte(r.productUUID()+"\n"), 0o644, now))
 	for _, m := range cfg.Mounts {
 		c.fs.Mount(m.Path, m.Node)
 	}
@@ -145,18 +151,22 @@ func (s *Sandbox) CreateContainer(cfg ContainerConfig) (*Container, error) {
 
 // devDir is the /dev runc sets up: the standard devices and links.
 func devDir(now time.Time) *vfs.Node {
-	d := vfs.NewDir(0o755, now)
-	for name, dev := range map[string]vfs.Device{"null": vfs.Null, "zero": vfs.Zero, "full": vfs.Full, "random": vfs.Random, "urandom": vfs.Random, "tty": vfs.Null} {
-		d.Add(name, vfs.NewDevice(dev, 0o666, now))
+	d := vfs.NewDir(0o755, now).SetFSType(vfs.Tmpfs)
+	for _, dv := range []struct {
+		name         string
+		dev          vfs.Device
+		major, minor int
+	}{{"null", vfs.Null, 1, 3}, {"zero", vfs.Zero, 1, 5}, {"full", vfs.Full, 1, 7}, {"random", vfs.Random, 1, 8},
+		{"urandom", vfs.Random, 1, 9}, {"tty", vfs.Null, 5, 0}} {
+		d.Add(dv.name, vfs.NewDevice(dv.dev, dv.major, dv.minor, 0o666, now))
 	}
-	d.Add("pts", vfs.NewDir(0o755, now))
-	d.Add("shm", vfs.NewDir(0o777|fs.ModeSticky, now))
-	d.Add("mqueue", vfs.NewDir(0o777|fs.ModeSticky, now))
+	d.Add("pts", vfs.NewDir(0o755, now).SetFSType(vfs.Pseudo))
+	d.Add("shm", vfs.NewDir(0o777|fs.ModeSticky, now).SetFSType(vfs.Tmpfs))
+	d.Add("mqueue", vfs.NewDir(0o777|fs.ModeSticky, now).SetFSType(vfs.Tmpfs))
 	d.Add("fd", vfs.NewSymlink("/proc/self/fd", now))
 	d.Add("stdin", vfs.NewSymlink("/proc/self/fd/0", now))
 	d.Add("stdout", vfs.NewSymlink("/proc/self/fd/1", now))
 	d.Add("stderr", vfs.NewSymlink("/proc/self/fd/2", now))
-	d.Add("core", vfs.NewSymlink("/proc/kcore", now))
 	d.Add("ptmx", vfs.NewSymlink("pts/ptmx", now))
 	return d
 }

@@ -74,7 +74,7 @@ func (r *Runtime) Exec(ctx context.Context, containerID string, cmd []string, in
 	prog, err := resolve(p, cmd, c.cfg.Env)
 	if err != nil {
 		sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d", containerID, p.pid, r.now().UnixNano())))
-		return fmt.Errorf("failed to exec in container: failed to start exec %q: OCI runtime exec failed: exec failed: unable to start container process: %v: unknown", hex.EncodeToString(sum[:]), err)
+		return fmt.Errorf("failed to exec in container: failed to start exec %q: OCI runtime exec failed: exec failed: unable to start container process: %v", hex.EncodeToString(sum[:]), err)
 	}
 	var stdin io.Reader = strings.NewReader("")
 	if in != nil {

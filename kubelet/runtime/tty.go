@@ -21,6 +21,7 @@ import (
 	"io"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // stdinPipe is a container's or a terminal's input: writers never block,
@@ -95,13 +96,15 @@ func (p *stdinPipe) Read(b []byte) (int, error) {
 // echoed when a program reads it, as busybox's line editing echoes what it
 // reads, so a session's transcript interleaves as on a node.
 type terminal struct {
-	mu     sync.Mutex
-	out    io.Writer
-	in     *stdinPipe
-	line   []byte
-	cols   int
-	rows   int
-	signal func(syscall.Signal)
+	mu       sync.Mutex
+	out      io.Writer
+	in       *stdinPipe
+	line     []byte
+	cols     int
+	rows     int
+	signal   func(syscall.Signal)
+	watchers map[*func()]bool
+	pending  *time.Timer
 }
 
 func newTerminal(out io.Writer, _ *stdinPipe, signal func(syscall.Signal)) *terminal {
@@ -125,14 +128,24 @@ func (t *terminal) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Pending reports whether typed input is waiting to be read.
+func (t *terminal) Pending() bool {
+	t.mu.Lock()
+	partial := len(t.line) > 0
+	t.mu.Unlock()
+	t.in.mu.Lock()
+	defer t.in.mu.Unlock()
+	return partial || len(t.in.chunks) > 0
+}
+
 // feed is what the client typed.
 func (t *terminal) feed(p []byte) {
 	for _, c := range p {
+		t.mu.Lock()
 		switch c {
-		case '\r':
-			c = '\n'
 		case 0x03: // ^C
 			t.line = nil
+			t.mu.Unlock()
 			t.Write([]byte("^C\n"))
 			if t.signal != nil {
 				t.signal(syscall.SIGINT)
@@ -145,33 +158,65 @@ func (t *terminal) feed(p []byte) {
 				t.in.Write(t.line)
 				t.line = nil
 			}
-			continue
 		case 0x7f, 0x08:
 			if len(t.line) > 0 {
 				t.line = t.line[:len(t.line)-1]
 			}
-			continue
 		case 0x15: // ^U
 			t.line = nil
-			continue
+		default:
+			if c == '\r' {
+				c = '\n'
+			}
+			t.line = append(t.line, c)
+			if c == '\n' {
+				t.in.Write(t.line)
+				t.line = nil
+			}
 		}
-		t.line = append(t.line, c)
-		if c == '\n' {
-			t.in.Write(t.line)
-			t.line = nil
-		}
+		t.mu.Unlock()
 	}
 }
 
 func (t *terminal) resize(cols, rows int) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if cols > 0 {
 		t.cols = cols
 	}
 	if rows > 0 {
 		t.rows = rows
 	}
-	t.mu.Unlock()
+	if t.pending == nil {
+		t.pending = time.AfterFunc(20*time.Millisecond, func() {
+			t.mu.Lock()
+			t.pending = nil
+			var fns []func()
+			for fn := range t.watchers {
+				fns = append(fns, *fn)
+			}
+			t.mu.Unlock()
+			for _, fn := range fns {
+				fn()
+			}
+		})
+	}
+}
+
+// watch calls fn after each resize until stop is called.
+func (t *terminal) watch(fn func()) (stop func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.watchers == nil {
+		t.watchers = map[*func()]bool{}
+	}
+	key := &fn
+	t.watchers[key] = true
+	return func() {
+		t.mu.Lock()
+		delete(t.watchers, key)
+		t.mu.Unlock()
+	}
 }
 
 func (t *terminal) width() int {

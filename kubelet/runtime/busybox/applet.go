@@ -182,7 +182,21 @@ func Lookup(name string) (*Applet, bool) {
 	return a, ok
 }
 
-// Names lists the applets, sorted: what /bin holds besides busybox and sh.
+// Links lists the names busybox:1.36's /bin links to busybox (all of
+// busybox's applets, `busybox --list`); those Ephemera does not have are
+// "not found" when run.
+func Links() []string {
+	data, _ := usageTexts.ReadFile("usage/applets.txt")
+	var out []string
+	for _, n := range strings.Fields(string(data)) {
+		if n != "busybox" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Names lists the applets Ephemera has, sorted.
 func Names() []string {
 	var out []string
 	for n := range applets {

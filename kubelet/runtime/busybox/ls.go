@@ -248,7 +248,10 @@ func (st *lsState) line(ent lsEntry) string {
 		user, group = st.e.userName(sys.UID), st.e.groupName(sys.GID)
 	}
 	size := fmt.Sprint(ent.info.Size())
-	if st.o.Has('h') {
+	switch {
+	case ent.info.Mode()&fs.ModeDevice != 0:
+		size = fmt.Sprintf("%4d,%4d", sys.Major, sys.Minor)
+	case st.o.Has('h'):
 		size = humanSize(ent.info.Size())
 	}
 	s := fmt.Sprintf("%s %4d %-8s %-8s %9s %s %s", modeString(ent.info.Mode()), sys.Nlink, user, group, size, st.date(ent.info.ModTime()), st.decorated(ent))

@@ -57,7 +57,7 @@ func hostname(e *Env) int {
 		}
 		switch {
 		case o.Has('i'):
-			fmt.Fprintln(e.Stdout, strings.Join(ips, " ")+" ")
+			fmt.Fprintln(e.Stdout, strings.Join(ips, " "))
 		case o.Has('d'):
 			_, domain, _ := strings.Cut(canonical, ".")
 			fmt.Fprintln(e.Stdout, domain)

@@ -206,8 +206,8 @@ func (s *shell) help(hc interp.HandlerContext) {
 	fmt.Fprint(hc.Stdout, b.String())
 }
 
-// ulimit answers with the limits a container gets from containerd's
-// defaults.
+// ulimit answers with the limits a container of the kind e2e's node has
+// (the node's own, which containerd passes on).
 func ulimit(out interface{ Write([]byte) (int, error) }, args []string) int {
 	limits := []struct {
 		flag, desc, value string
@@ -216,15 +216,15 @@ func ulimit(out interface{ Write([]byte) (int, error) }, args []string) int {
 		{"d", "data seg size (kb)", "unlimited"},
 		{"e", "scheduling priority", "0"},
 		{"f", "file size (blocks)", "unlimited"},
-		{"i", "pending signals", "63704"},
+		{"i", "pending signals", "96363"},
 		{"l", "max locked memory (kb)", "8192"},
 		{"m", "max memory size (kb)", "unlimited"},
-		{"n", "open files", "1048576"},
+		{"n", "open files", "20000"},
 		{"q", "POSIX message queues (bytes)", "819200"},
 		{"r", "real-time priority", "0"},
 		{"s", "stack size (kb)", "8192"},
 		{"t", "cpu time (seconds)", "unlimited"},
-		{"u", "max user processes", "unlimited"},
+		{"u", "max user processes", "96363"},
 		{"v", "virtual memory (kb)", "unlimited"},
 		{"x", "file locks", "unlimited"},
 	}

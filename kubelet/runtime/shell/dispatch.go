@@ -228,7 +228,9 @@ func (s *shell) start(hc interp.HandlerContext, cmd command, place placement) in
 	run := func(p Process, prog string) int {
 		stdin := stdinOf(hc)
 		if stdin == nil {
-			stdin = strings.NewReader("")
+			// A shell reading commands from its stdin leaves the commands
+			// what it has not read.
+			stdin = s.stdin
 		}
 		e := &busybox.Env{Ctx: p.Context(), Args: cmd.argv, Stdin: stdin, Stdout: hc.Stdout, Stderr: hc.Stderr,
 			Environ: s.envOf(hc), Sys: p, Prog: prog}

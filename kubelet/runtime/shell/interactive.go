@@ -26,16 +26,19 @@ import (
 	"github.com/ephemera-dev/ephemera/kubelet/runtime/busybox"
 )
 
-// promptReader reads the shell's input a line at a time, printing the
-// prompt (PS1, or PS2 inside an unfinished command) before each read when
-// the shell is interactive, as ash does on stderr.
+// promptReader is the shell's input. On a terminal it reads a byte at a
+// time, as busybox's line editing does, printing the prompt (and the
+// cursor position query ash's line editing sends) before each line and
+// drawing it again when the terminal is resized; what it has not read is
+// left for the commands. Otherwise it reads whatever has arrived, as ash
+// fills its input buffer, so commands only get what comes later.
 type promptReader struct {
-	s      *shell
-	p      *syntax.Parser
-	in     io.Reader
-	buf    []byte
-	eof    bool
-	lineNo int
+	s   *shell
+	p   *syntax.Parser
+	in  io.Reader
+	tty bool
+	buf []byte
+	eof bool
 }
 
 func (r *promptReader) Read(out []byte) (int, error) {
@@ -43,14 +46,22 @@ func (r *promptReader) Read(out []byte) (int, error) {
 		if r.eof {
 			return 0, io.EOF
 		}
-		if r.s.interactive {
-			fmt.Fprint(r.s.stderr, r.s.promptText(r.p.Incomplete()))
+		var chunk []byte
+		var err error
+		if r.tty {
+			chunk, err = r.readLine()
+		} else {
+			if r.s.interactive {
+				fmt.Fprint(r.s.stdout, r.s.promptText(r.p.Incomplete()))
+			}
+			b := make([]byte, 4096)
+			n, rerr := r.in.Read(b)
+			chunk, err = b[:n], rerr
 		}
-		line, err := r.readLine()
-		r.buf = line
+		r.buf = chunk
 		if err != nil {
 			r.eof = true
-			if len(line) == 0 {
+			if len(chunk) == 0 {
 				return 0, io.EOF
 			}
 		}
@@ -60,9 +71,18 @@ func (r *promptReader) Read(out []byte) (int, error) {
 	return n, nil
 }
 
-// readLine reads up to and including a newline, a byte at a time, so that
-// nothing after the line is taken from the input.
+// readLine reads a line from the terminal after printing the prompt.
 func (r *promptReader) readLine() ([]byte, error) {
+	prompt := r.s.promptText(r.p.Incomplete())
+	// Line editing asks the terminal where its cursor is (ESC [ 6 n)
+	// unless input is already waiting (lineedit.c ask_terminal).
+	if p, ok := r.in.(interface{ Pending() bool }); ok && p.Pending() {
+		fmt.Fprint(r.s.stdout, prompt)
+	} else {
+		fmt.Fprint(r.s.stdout, prompt+"\x1b[6n")
+	}
+	stop := r.s.proc.OnResize(func() { fmt.Fprint(r.s.stdout, "\r"+prompt+"\x1b[J") })
+	defer stop()
 	var line []byte
 	b := make([]byte, 1)
 	for {
@@ -70,7 +90,6 @@ func (r *promptReader) readLine() ([]byte, error) {
 		if n > 0 {
 			line = append(line, b[0])
 			if b[0] == '\n' {
-				r.lineNo++
 				return line, nil
 			}
 		}
@@ -89,56 +108,54 @@ func (s *shell) promptText(continuation bool) string {
 		ps1 = v.String()
 	}
 	home := ""
-	if v, ok := s.runner.Vars["HOME"]; ok {
-		home = v.String()
-	} else {
-		for _, kv := range s.exported(s.runner.Env) {
-			if len(kv) > 5 && kv[:5] == "HOME=" {
-				home = kv[5:]
-			}
+	for _, kv := range s.exported(s.runner.Env) {
+		if len(kv) > 5 && kv[:5] == "HOME=" {
+			home = kv[5:]
 		}
 	}
 	return prompt(ps1, s.runner.Dir, home, s.proc.Caller().UID)
 }
 
-// readLoop runs commands read from stdin until it ends or `exit`; an
-// interactive shell prints ash's banner first and ignores SIGTERM and
-// SIGQUIT.
+// readLoop runs commands read from stdin until it ends or `exit`. An
+// interactive shell prints ash's banner first (to stdout, as ash does) and
+// ignores SIGTERM, SIGQUIT and SIGINT.
 func (s *shell) readLoop() int {
+	tty, _ := s.proc.Terminal()
 	if s.interactive {
 		s.proc.Ignore(syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGINT)
-		if tty, _ := s.proc.Terminal(); !tty {
+		if !tty {
 			fmt.Fprintln(s.stderr, "sh: can't access tty; job control turned off")
 		}
-		fmt.Fprintf(s.stderr, "\n\n%s built-in shell (ash)\nEnter 'help' for a list of built-in commands.\n\n", busybox.Version)
+		fmt.Fprintf(s.stdout, "\n\n%s built-in shell (ash)\nEnter 'help' for a list of built-in commands.\n\n", busybox.Version)
 	}
-	p := parser()
-	in := &promptReader{s: s, p: p, in: s.stdin}
+	in := &promptReader{s: s, in: s.stdin, tty: tty && s.interactive}
 	ctx := s.proc.Context()
 	status := 0
-	for stmts, err := range p.InteractiveSeq(in) {
-		if err != nil {
-			fmt.Fprintf(s.stderr, "sh: syntax error: %s\n", syntaxMessage(err))
-			if !s.interactive {
-				return 2
+	for {
+		p := parser()
+		in.p = p
+		failed := false
+		for stmts, err := range p.InteractiveSeq(in) {
+			if err != nil {
+				fmt.Fprintf(s.stderr, "sh: syntax error: %s\n", syntaxMessage(err))
+				status, failed = 2, true
+				break
 			}
-			status = 2
-			break
-		}
-		rewrite(stmts)
-		s.place = analyze(stmts, false)
-		for _, st := range stmts {
-			err := s.runner.Run(ctx, st)
-			status = s.status(err)
-			if s.runner.Exited() || ctx.Err() != nil {
-				return status
+			rewrite(stmts)
+			s.place = analyze(stmts, false)
+			for _, st := range stmts {
+				err := s.runner.Run(ctx, st)
+				status = s.status(err)
+				if s.runner.Exited() || ctx.Err() != nil {
+					return status
+				}
 			}
 		}
+		// The parser stops at a syntax error: an interactive shell drops
+		// the line and reads on, a script ends.
+		if !failed || !s.interactive || in.eof {
+			return status
+		}
+		in.buf = nil
 	}
-	if s.interactive && status == 2 {
-		// The parser cannot resume after an error: start over, as ash
-		// discards the rest of the line and reads on.
-		return s.readLoop()
-	}
-	return status
 }

@@ -60,6 +60,9 @@ type Process interface {
 	// Ignore sets signals the process ignores (an interactive ash ignores
 	// SIGTERM and SIGQUIT, and handles SIGINT).
 	Ignore(sigs ...syscall.Signal)
+	// OnResize calls fn when the process's terminal changes size (its
+	// SIGWINCH), until the returned function is called.
+	OnResize(fn func()) (stop func())
 }
 
 // shell is one running sh.

@@ -453,12 +453,21 @@ func (f *FS) Open(c *Caller, name string, flag int, perm fs.FileMode) (*File, er
 func (f *FS) Mount(p string, node *Node) {
 	dir := f.root
 	parts := splitPath(p)
+	markMerged := func(d *Node) {
+		d.mu.Lock()
+		if d.fstype == Disk {
+			d.merged = true
+		}
+		d.mu.Unlock()
+	}
+	markMerged(dir)
 	for _, comp := range parts[:len(parts)-1] {
 		next := dir.lookup(Root, comp)
 		if next == nil {
 			next = dir.Add(comp, NewDir(0o755, f.now()))
 		}
 		dir = next
+		markMerged(dir)
 	}
 	dir.Add(parts[len(parts)-1], node)
 }

@@ -46,9 +46,12 @@ type Node struct {
 	children map[string]*Node // directory
 	target   string           // symbolic link
 	dev      Device           // character device
+	rdev     [2]int           // a device's major and minor numbers
 	content  func() []byte    // generated file (computed when opened)
 	program  string           // an executable: which program it is
 	size     int64            // a program's apparent size
+	fstype   FSType           // the filesystem a directory is the root of
+	merged   bool             // an overlay directory with mounts below it
 	dynamic  Dynamic          // generated directory entries (/proc)
 }
 
@@ -56,6 +59,28 @@ type Node struct {
 type Device interface {
 	Read(p []byte) (int, error)
 	Write(p []byte) (int, error)
+}
+
+// FSType is the kind of filesystem mounted on a directory, which decides
+// the size and link count stat(2) reports for it.
+type FSType int
+
+const (
+	// Disk is the image's overlay filesystem on ext4 (the default).
+	Disk FSType = iota
+	// Tmpfs: a directory is 20 bytes per entry plus 40, and takes no
+	// blocks (/dev, /dev/shm, secrets).
+	Tmpfs
+	// Pseudo: sysfs, devpts: size 0, no blocks.
+	Pseudo
+)
+
+// SetFSType marks a directory as the root of a mounted filesystem.
+func (n *Node) SetFSType(t FSType) *Node {
+	n.mu.Lock()
+	n.fstype = t
+	n.mu.Unlock()
+	return n
 }
 
 // Dynamic lists and looks up directory entries computed at each access,
@@ -94,10 +119,11 @@ func NewSymlink(target string, mtime time.Time) *Node {
 	return n
 }
 
-// NewDevice returns a character device.
-func NewDevice(d Device, perm fs.FileMode, mtime time.Time) *Node {
+// NewDevice returns a character device with its major and minor numbers.
+func NewDevice(d Device, major, minor int, perm fs.FileMode, mtime time.Time) *Node {
 	n := newNode(fs.ModeDevice|fs.ModeCharDevice|perm, mtime)
 	n.dev = d
+	n.rdev = [2]int{major, minor}
 	return n
 }
 
@@ -206,6 +232,8 @@ type Stat struct {
 	UID    int
 	GID    int
 	Blocks int64 // 512-byte blocks, as st_blocks
+	Major  int   // a device's st_rdev
+	Minor  int
 }
 
 // Info is a node's fs.FileInfo under a name.
@@ -228,7 +256,7 @@ func (i *Info) Sys() any           { return &i.stat }
 // are 4096 bytes, files take whole 4 KiB blocks, /proc entries take none.
 func (n *Node) info(c *Caller, name string) *Info {
 	n.mu.Lock()
-	i := &Info{name: name, mode: n.mode, mtime: n.mtime, stat: Stat{Ino: n.ino, Nlink: 1, UID: n.uid, GID: n.gid}}
+	i := &Info{name: name, mode: n.mode, mtime: n.mtime, stat: Stat{Ino: n.ino, Nlink: 1, UID: n.uid, GID: n.gid, Major: n.rdev[0], Minor: n.rdev[1]}}
 	switch {
 	case n.dynamic != nil:
 		i.stat.Nlink = 2
@@ -239,6 +267,15 @@ func (n *Node) info(c *Caller, name string) *Info {
 			if k.mode.IsDir() {
 				i.stat.Nlink++
 			}
+		}
+		switch {
+		case n.fstype == Tmpfs:
+			i.size = int64(20 * (len(n.children) + 2))
+		case n.fstype == Pseudo:
+			i.size = 0
+		case n.merged:
+			// overlayfs reports one link for a directory it merged.
+			i.stat.Nlink = 1
 		}
 	case n.mode&fs.ModeSymlink != 0:
 		i.size = int64(len(n.target))
@@ -253,7 +290,7 @@ func (n *Node) info(c *Caller, name string) *Info {
 		// /proc's link count: 2 plus its subdirectories (the PIDs and a few more).
 		i.stat.Nlink += uint64(len(n.dynamic.Names(c)))
 	}
-	if n.mode.IsDir() && n.dynamic == nil || n.mode.IsRegular() && n.content == nil {
+	if n.mode.IsDir() && n.dynamic == nil && n.fstype == Disk || n.mode.IsRegular() && n.content == nil {
 		i.stat.Blocks = (i.size + 4095) / 4096 * 8
 	}
 	return i
