@@ -56,6 +56,9 @@ type Options struct {
 	// differential run write an audit log under it and compares the audit
 	// events of every API scenario (audit.go).
 	AuditPolicy string
+	// Targets, when set from Go, are the targets to run on (overriding
+	// Target and Differential): e.g. one already started.
+	Targets []Target
 }
 
 // RegisterFlags registers the suite's flags on fs (flag.CommandLine in tests).
@@ -130,6 +133,9 @@ func (s *suiteState) targetNames() []string {
 
 // resolveTargets turns the options into targets.
 func resolveTargets(o *Options) ([]Target, error) {
+	if len(o.Targets) > 0 {
+		return o.Targets, nil
+	}
 	if o.Differential != "" {
 		parts := strings.Split(o.Differential, ",")
 		if len(parts) != 2 {
