@@ -14,7 +14,8 @@
 # limitations under the License.
 
 # Regenerates kubelet/runtime/busybox/usage/*.txt: the usage text each simulated
-# applet prints on a bad option, captured from the busybox the kind e2e's
+# applet prints on a bad option, and usage/applets.txt, the links the image's
+# /bin holds (`busybox --list`), captured from the busybox the kind e2e's
 # busybox:1.36 image is built from (Debian bookworm's busybox-static,
 # hack/kind/build-images.sh), so the simulation prints exactly what it prints.
 # BUSYBOX names the binary (default /bin/busybox, `apt-get install busybox-static`).
@@ -41,6 +42,7 @@ mkdir -p "$out"
 for a in "${applets[@]}"; do
   "$bb" "$a" --help >"$out/$a.txt" 2>&1 || true
 done
+"$bb" --list >"$out/applets.txt"
 if [ "${1:-}" = --verify ]; then
   diff -ru "$out" "$dir" && echo "verify-busybox-usage: $dir is up to date" >&2
 else

@@ -188,9 +188,11 @@ func TestNoHostAccessChild(t *testing.T) {
 // startedTarget is Ephemera in cluster mode, started before the filter.
 type startedTarget struct{ cfg *rest.Config }
 
-func (s startedTarget) Name() string                                  { return "ephemera-kubelet" }
-func (s startedTarget) Start(context.Context) (*rest.Config, error) { return rest.CopyConfig(s.cfg), nil }
-func (s startedTarget) Stop() error                                   { return nil }
+func (s startedTarget) Name() string { return "ephemera-kubelet" }
+func (s startedTarget) Start(context.Context) (*rest.Config, error) {
+	return rest.CopyConfig(s.cfg), nil
+}
+func (s startedTarget) Stop() error { return nil }
 func (s startedTarget) Capabilities() conformance.Capabilities {
 	return conformance.Capabilities{Kubelet: true}
 }

@@ -48,11 +48,11 @@ var watched = map[uint32]struct {
 	unix.SYS_CHDIR: {"chdir", 0}, unix.SYS_CHROOT: {"chroot", 0}, unix.SYS_CHMOD: {"chmod", 0}, unix.SYS_FCHMODAT: {"chmod", 1},
 	unix.SYS_CHOWN: {"chown", 0}, unix.SYS_LCHOWN: {"chown", 0}, unix.SYS_FCHOWNAT: {"chown", 1},
 	unix.SYS_TRUNCATE: {"truncate", 0}, unix.SYS_UTIMENSAT: {"utime", 1}, unix.SYS_MKNOD: {"mknod", 0}, unix.SYS_MKNODAT: {"mknod", 1},
-	unix.SYS_MOUNT: {"mount", 1},
+	unix.SYS_MOUNT:  {"mount", 1},
 	unix.SYS_EXECVE: {"execve", 0}, unix.SYS_EXECVEAT: {"execve", 1},
 	unix.SYS_FORK: {"fork", -1}, unix.SYS_VFORK: {"vfork", -1}, unix.SYS_CLONE3: {"clone3", -1},
 	unix.SYS_CLONE: {"clone", -1}, // only without CLONE_THREAD (see the filter)
-	unix.SYS_KILL: {"kill", -1}, unix.SYS_PIDFD_SEND_SIGNAL: {"pidfd_send_signal", -1}, unix.SYS_PTRACE: {"ptrace", -1},
+	unix.SYS_KILL:  {"kill", -1}, unix.SYS_PIDFD_SEND_SIGNAL: {"pidfd_send_signal", -1}, unix.SYS_PTRACE: {"ptrace", -1},
 	unix.SYS_CONNECT: {"connect", -1},
 }
 
@@ -270,4 +270,3 @@ type netDialer struct{}
 func (netDialer) dial(addr string) (net.Conn, error) {
 	return (&net.Dialer{Timeout: 2 * time.Second}).Dial("tcp", addr)
 }
-
