@@ -190,6 +190,8 @@ func TestKindConformance(t *testing.T) {
 	opts.Differential = ""
 	ok := conformance.Run(t, opts)
 	ok = t.Run("kubectl debug", func(t *testing.T) { checkKubectlDebug(t, kubeconfig, testImages[0]) }) && ok
+	ok = t.Run("kubectl session", func(t *testing.T) { checkKubectlSession(t, kubeconfig) }) && ok
+	ok = t.Run("kubelet tier against Ephemera", func(t *testing.T) { checkKubeletDifferential(t, kubeconfig) }) && ok
 	if !ok {
 		if dir := os.Getenv("KIND_LOGS_DIR"); dir != "" {
 			if err := provider.CollectLogs(name, dir); err != nil {

@@ -24,6 +24,7 @@ import (
 	"io"
 	"strings"
 	"syscall"
+	"time"
 
 	"k8s.io/cri-streaming/pkg/streaming/remotecommand"
 	utilexec "k8s.io/utils/exec"
@@ -84,6 +85,17 @@ func (r *Runtime) Exec(ctx context.Context, containerID string, cmd []string, in
 	if tty {
 		t := newTerminal(discard(out), nil, func(sig syscall.Signal) { p.deliver(sig, true) })
 		p.term = t
+		// The client's size comes first (kubectl sends it as the stream
+		// opens): the program starts knowing its width.
+		if resize != nil {
+			select {
+			case s, ok := <-resize:
+				if ok {
+					t.resize(int(s.Width), int(s.Height))
+				}
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
 		go followResize(ctx, resize, t)
 		if in != nil {
 			go func() {

@@ -21,7 +21,6 @@ import (
 	"io"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // stdinPipe is a container's or a terminal's input: writers never block,
@@ -104,7 +103,6 @@ type terminal struct {
 	rows     int
 	signal   func(syscall.Signal)
 	watchers map[*func()]bool
-	pending  *time.Timer
 }
 
 func newTerminal(out io.Writer, _ *stdinPipe, signal func(syscall.Signal)) *terminal {
@@ -178,28 +176,27 @@ func (t *terminal) feed(p []byte) {
 	}
 }
 
+// resize sets the terminal's size; when the width changes, the programs
+// watching it hear of it (SIGWINCH: busybox's line editing draws its
+// prompt again then).
 func (t *terminal) resize(cols, rows int) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	changed := cols > 0 && cols != t.cols
 	if cols > 0 {
 		t.cols = cols
 	}
 	if rows > 0 {
 		t.rows = rows
 	}
-	if t.pending == nil {
-		t.pending = time.AfterFunc(20*time.Millisecond, func() {
-			t.mu.Lock()
-			t.pending = nil
-			var fns []func()
-			for fn := range t.watchers {
-				fns = append(fns, *fn)
-			}
-			t.mu.Unlock()
-			for _, fn := range fns {
-				fn()
-			}
-		})
+	var fns []func()
+	if changed {
+		for fn := range t.watchers {
+			fns = append(fns, *fn)
+		}
+	}
+	t.mu.Unlock()
+	for _, fn := range fns {
+		fn()
 	}
 }
 
