@@ -47,6 +47,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -226,7 +227,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		return nil, err
 	}
 
-	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection)
+	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection, config.Authorization.Authorizer)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +283,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 }
 
 // newStorage builds the REST storage of every served resource.
-func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options, kubelets *pod.KubeletConnection) (map[string]rest.Storage, namespace.Storage, error) {
+func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options, kubelets *pod.KubeletConnection, authz authorizer.Authorizer) (map[string]rest.Storage, namespace.Storage, error) {
 	storage := map[string]rest.Storage{}
 	pods, err := pod.NewStorage(optsGetter, Scheme, opts)
 	if err != nil {
@@ -314,7 +315,7 @@ func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options,
 	for k, v := range pods.Map() {
 		storage[k] = v
 	}
-	for k, v := range pods.NewStreaming(getNode, kubelets).Map() {
+	for k, v := range pods.NewStreaming(getNode, kubelets, authz).Map() {
 		storage[k] = v
 	}
 	for k, v := range nodes.Map() {

@@ -18,6 +18,7 @@ package pod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -30,8 +31,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/proxy"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/apiserver/pkg/endpoints/filters"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	genericrest "k8s.io/apiserver/pkg/registry/generic/rest"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -62,8 +67,8 @@ func (s Streaming) Map() map[string]rest.Storage {
 // kube-apiserver does (pkg/registry/core/pod/rest: log.go, subresources.go).
 // conn may be nil: there is then no kubelet behind the nodes, and log,
 // attach and exec on a scheduled pod fail.
-func (s Storage) NewStreaming(nodes NodeGetter, conn *KubeletConnection) Streaming {
-	ps := podStreams{store: s.Pod.Store, kubelets: newKubelets(nodes, conn)}
+func (s Storage) NewStreaming(nodes NodeGetter, conn *KubeletConnection, authz authorizer.Authorizer) Streaming {
+	ps := podStreams{store: s.Pod.Store, kubelets: newKubelets(nodes, conn), authz: authz}
 	return Streaming{
 		Log:     &LogREST{ps},
 		Attach:  &AttachREST{ps},
@@ -122,7 +127,40 @@ func validateContainer(container string, pod *corev1.Pod) (string, error) {
 type podStreams struct {
 	store    *genericregistry.Store
 	kubelets *kubelets
+	authz    authorizer.Authorizer
 }
+
+// ensureCreate mirrors authorize.go ensureAuthorizedForVerb for attach and
+// exec (AuthorizePodWebsocketUpgradeCreatePermission): a WebSocket upgrade
+// is a GET, and the request must also be allowed to "create".
+func (p *podStreams) ensureCreate(ctx context.Context) error {
+	info, ok := genericapirequest.RequestInfoFrom(ctx)
+	if !ok {
+		return apierrors.NewInternalError(errors.New("no request info in context"))
+	}
+	if info.Verb == "create" {
+		return nil
+	}
+	if p.authz == nil {
+		return apierrors.NewInternalError(errors.New("no authorizer available"))
+	}
+	attrs, err := filters.GetAuthorizerAttributes(ctx)
+	if err != nil {
+		return apierrors.NewInternalError(fmt.Errorf("error building authorizer attributes: %w", err))
+	}
+	decision, reason, err := p.authz.Authorize(ctx, createVerb{attrs})
+	if err != nil {
+		return err
+	}
+	if decision != authorizer.DecisionAllow {
+		return apierrors.NewForbidden(schema.GroupResource{Group: info.APIGroup, Resource: info.Resource}, info.Name, errors.New(reason))
+	}
+	return nil
+}
+
+type createVerb struct{ authorizer.Attributes }
+
+func (createVerb) GetVerb() string { return "create" }
 
 // locate returns the pod and the resolved container name.
 func (p *podStreams) locate(ctx context.Context, name, container string) (*corev1.Pod, string, error) {
@@ -337,6 +375,9 @@ func (r *AttachREST) NewConnectOptions() (runtime.Object, bool, string) {
 
 // Connect mirrors AttachREST.Connect and AttachLocation.
 func (r *AttachREST) Connect(ctx context.Context, name string, opts runtime.Object, responder rest.Responder) (http.Handler, error) {
+	if err := r.ensureCreate(ctx); err != nil {
+		return nil, err
+	}
 	o, ok := opts.(*corev1.PodAttachOptions)
 	if !ok {
 		return nil, fmt.Errorf("invalid options object: %#v", opts)
@@ -369,6 +410,9 @@ func (r *ExecREST) NewConnectOptions() (runtime.Object, bool, string) {
 
 // Connect mirrors ExecREST.Connect and ExecLocation.
 func (r *ExecREST) Connect(ctx context.Context, name string, opts runtime.Object, responder rest.Responder) (http.Handler, error) {
+	if err := r.ensureCreate(ctx); err != nil {
+		return nil, err
+	}
 	o, ok := opts.(*corev1.PodExecOptions)
 	if !ok {
 		return nil, fmt.Errorf("invalid options object: %#v", opts)
