@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 want="BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1)"
 bb=${BUSYBOX:-/bin/busybox}
 dir=kubelet/runtime/busybox/usage
-applets=(cat date env grep head hostname id kill ls mkdir nslookup printf ps pwd rm sh sleep tail touch uname wc whoami)
+applets=(cat date env grep head hostname id kill ls mkdir nslookup printf ps pwd rm sh sleep tail tee touch uname wc whoami)
 
 have=$("$bb" 2>&1 | head -n1 || true)
 case "$have" in

@@ -186,14 +186,20 @@ func Lookup(name string) (*Applet, bool) {
 // busybox's applets, `busybox --list`); those Ephemera does not have are
 // "not found" when run.
 func Links() []string {
-	data, _ := usageTexts.ReadFile("usage/applets.txt")
 	var out []string
-	for _, n := range strings.Fields(string(data)) {
+	for _, n := range All() {
 		if n != "busybox" {
 			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// All lists every applet of busybox, as `busybox --list` (and ash's help)
+// does.
+func All() []string {
+	data, _ := usageTexts.ReadFile("usage/applets.txt")
+	return strings.Fields(string(data))
 }
 
 // Names lists the applets Ephemera has, sorted.

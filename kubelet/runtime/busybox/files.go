@@ -253,3 +253,33 @@ func (e *Env) remove(name string, force, recursive, verbose bool) bool {
 	}
 	return true
 }
+
+func init() { register("tee", Exec, tee) }
+
+// tee copies stdin to stdout and to each file (-a appends).
+func tee(e *Env) int {
+	o, ok := e.getopt("ai")
+	if !ok {
+		return 1
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if o.Has('a') {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	ws := []io.Writer{e.Stdout}
+	code := 0
+	for _, name := range o.Operands {
+		f, err := e.Sys.FS().Open(e.Sys.Caller(), name, flag, 0o666)
+		if err != nil {
+			e.PathError(name, err)
+			code = 1
+			continue
+		}
+		defer f.Close()
+		ws = append(ws, f)
+	}
+	if _, err := io.Copy(io.MultiWriter(ws...), readerOnly{e.Stdin}); err != nil {
+		code = 1
+	}
+	return code
+}

@@ -32,6 +32,7 @@ type grepState struct {
 	res      []*regexp.Regexp
 	prefix   bool
 	matched  bool
+	listed   bool
 	maxCount int
 	before   int
 	after    int
@@ -98,6 +99,9 @@ func grep(e *Env) int {
 		if !st.file(name, recursive) {
 			code = 2
 		}
+	}
+	if o.Has('L') {
+		st.matched = st.listed
 	}
 	switch {
 	case code == 2 && !(o.Has('q') && st.matched):
@@ -230,8 +234,9 @@ func (st *grepState) scan(data []byte, name string) {
 			fmt.Fprintf(w, "%d\n", count)
 		}
 	}
-	if o.Has('L') && count == 0 {
-		st.matched = true
+	if o.Has('L') {
+		// -L: success means a file was listed.
+		st.listed = st.listed || count == 0
 	}
 }
 

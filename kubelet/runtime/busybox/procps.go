@@ -190,6 +190,9 @@ func ps(e *Env) int {
 		line(h)
 	}
 	for _, p := range e.Sys.Processes() {
+		if p.PID == e.Sys.PID() {
+			p.State = "R  " // ps itself is running
+		}
 		var f []string
 		for _, c := range cols {
 			v := c.value(e, p, c.width)

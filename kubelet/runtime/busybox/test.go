@@ -82,6 +82,9 @@ func (t *tester) peek(off int) (string, bool) {
 
 func (t *tester) next() string {
 	if t.pos >= len(t.args) {
+		if t.pos > 0 {
+			panic(testError(t.args[t.pos-1] + ": argument expected"))
+		}
 		panic(testError("argument expected"))
 	}
 	a := t.args[t.pos]

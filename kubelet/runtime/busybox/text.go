@@ -36,8 +36,10 @@ func init() {
 // FEATURE_FANCY_HEAD/TAIL do.
 func fancyCount(args []string) []string {
 	out := []string{args[0]}
-	for _, a := range args[1:] {
-		if len(a) > 1 && a[0] == '-' && a[1] >= '0' && a[1] <= '9' {
+	for i, a := range args[1:] {
+		prev := args[i]
+		takesArg := prev == "-n" || prev == "-c"
+		if !takesArg && len(a) > 1 && a[0] == '-' && a[1] >= '0' && a[1] <= '9' {
 			out = append(out, "-n", a[1:])
 			continue
 		}

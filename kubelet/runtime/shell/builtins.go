@@ -50,17 +50,16 @@ func (s *shell) builtin(ctx context.Context, hc interp.HandlerContext, name stri
 		return code
 	case "command":
 		if len(args) > 0 && (args[0] == "-v" || args[0] == "-V") {
-			code := 0
-			for _, n := range args[1:] {
-				d := s.describe(hc, n, args[0] == "-V")
-				switch {
-				case d == "":
-					code = 127
-				default:
-					fmt.Fprintln(out, d)
-				}
+			// ash describes the first name only.
+			if len(args) < 2 {
+				return 0
 			}
-			return code
+			d := s.describe(hc, args[1], args[0] == "-V")
+			if d == "" {
+				return 127
+			}
+			fmt.Fprintln(out, d)
+			return 0
 		}
 		if len(args) > 0 && args[0] == "-p" {
 			args = args[1:]
@@ -190,7 +189,7 @@ func (s *shell) help(hc interp.HandlerContext) {
 	var b strings.Builder
 	b.WriteString("Built-in commands:\n------------------\n")
 	col := 0
-	for _, n := range append(append([]string(nil), ashBuiltins...), busybox.Names()...) {
+	for _, n := range append(append([]string(nil), ashBuiltins...), busybox.All()...) {
 		sep := " "
 		if col == 0 {
 			sep = "\t"
@@ -202,7 +201,7 @@ func (s *shell) help(hc interp.HandlerContext) {
 			col = 0
 		}
 	}
-	b.WriteString("\n\n")
+	b.WriteString("\n")
 	fmt.Fprint(hc.Stdout, b.String())
 }
 
