@@ -85,7 +85,7 @@ func resolve(p *Process, args, env []string) (program, error) {
 		a, ok := busybox.Lookup(applet)
 		if !ok {
 			a = &busybox.Applet{Name: applet, Class: busybox.Exec, Main: func(e *busybox.Env) int {
-				fmt.Fprintf(e.Stderr, "%s: applet not found\n", applet)
+				fmt.Fprintf(e.Stderr, "sh: %s: not found\n", applet)
 				return 127
 			}}
 		}

@@ -22,11 +22,13 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"sync"
 	"syscall"
 )
 
 // File is an open file.
 type File struct {
+	mu       sync.Mutex // a file may be read and closed by different goroutines
 	fs       *FS
 	n        *Node
 	name     string
@@ -38,6 +40,8 @@ type File struct {
 
 // Read reads from the current offset; a device reads from its driver.
 func (f *File) Read(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.closed {
 		return 0, pathErr("read", f.name, syscall.EBADF)
 	}
@@ -71,6 +75,8 @@ func (f *File) Read(p []byte) (int, error) {
 
 // Write writes at the offset, or at the end with O_APPEND.
 func (f *File) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.closed {
 		return 0, pathErr("write", f.name, syscall.EBADF)
 	}
@@ -99,6 +105,8 @@ func (f *File) Write(p []byte) (int, error) {
 
 // Seek sets the offset (io.Seeker).
 func (f *File) Seek(offset int64, whence int) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var base int64
 	switch whence {
 	case io.SeekCurrent:
@@ -117,7 +125,9 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 
 // Close closes the file.
 func (f *File) Close() error {
+	f.mu.Lock()
 	f.closed = true
+	f.mu.Unlock()
 	return nil
 }
 
