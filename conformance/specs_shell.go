@@ -143,15 +143,17 @@ var _ = Describe("kubelet: process namespaces", func() {
 	Kubelet("kubelet/kill 1 in the target from the ephemeral container is ignored by its init", func(f *F) {
 		f.runningPod()
 		f.AddEC(podName, EC("dbg", "targetContainerName", "app", "command",
-			[]string{"sh", "-c", "kill 1; echo kill=$?; kill -9 1; echo kill9=$?; kill 12345; echo none=$?; sleep 1; ps -o args; echo KILL-DONE; exec sleep 3599"})).OK()
+			[]string{"sh", "-c", "kill 1; echo kill=$?; kill -9 1; echo kill9=$?; kill 12345 2>&1; echo none=$?; sleep 1; ps -o args; echo KILL-DONE; exec sleep 3599"})).OK()
 		f.waitRunning(podName, "dbg")
+		// (stderr joins stdout: containerd reads the two pipes apart, so
+		// their order in the log is not the order of the writes.)
 		out := f.logUntil("dbg", "KILL-DONE")
 		f.Note("dbg's log", out)
 		// A PID namespace's init gets from inside it only the signals it
 		// handles (busybox's sleep handles none), not even SIGKILL.
 		Expect(out).To(Equal("kill=0\nkill9=0\nsh: can't kill pid 12345: No such process\nnone=1\nCOMMAND\nsleep 3600\n" +
-			"sh -c kill 1; echo kill=$?; kill -9 1; echo kill9=$?; kill 12345; echo none=$?; sleep 1; ps -o args; echo KILL-DONE; exec sleep 3599\n" +
-			"{ps} sh -c kill 1; echo kill=$?; kill -9 1; echo kill9=$?; kill 12345; echo none=$?; sleep 1; ps -o args; echo KILL-DONE; exec sleep 3599\nKILL-DONE\n"))
+			"sh -c kill 1; echo kill=$?; kill -9 1; echo kill9=$?; kill 12345 2>&1; echo none=$?; sleep 1; ps -o args; echo KILL-DONE; exec sleep 3599\n" +
+			"{ps} sh -c kill 1; echo kill=$?; kill -9 1; echo kill9=$?; kill 12345 2>&1; echo none=$?; sleep 1; ps -o args; echo KILL-DONE; exec sleep 3599\nKILL-DONE\n"))
 		st := f.waitState(podName, "app", func(s corev1.ContainerStatus) bool { return true })
 		f.Note("app still runs", st.State.Running != nil)
 		Expect(st.State.Running).NotTo(BeNil())
