@@ -39,8 +39,6 @@ type podState struct {
 type ctrState struct {
 	name, image string
 	ephemeral   bool
-	stdin, tty  bool
-	command     []string // command and args
 	outcome     Outcome
 	seen        time.Time
 	containerID string

@@ -125,7 +125,7 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 			k.images[image] = true
 		}
 		st.ctrs[c.Name] = &ctrState{
-			name: c.Name, image: c.Image, ephemeral: ephemeral, stdin: c.Stdin, tty: c.TTY, command: append(c.Command, c.Args...),
+			name: c.Name, image: c.Image, ephemeral: ephemeral,
 			outcome:     outcome,
 			seen:        seen,
 			containerID: "containerd://" + randomHex(),
