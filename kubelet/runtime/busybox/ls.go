@@ -232,7 +232,7 @@ func (st *lsState) prefix(ent lsEntry) string {
 		s += fmt.Sprintf("%8d ", ent.info.Sys().(*vfs.Stat).Ino)
 	}
 	if st.o.Has('s') {
-		s += fmt.Sprintf("%4d ", ent.info.Sys().(*vfs.Stat).Blocks/2)
+		s += fmt.Sprintf("%6d ", ent.info.Sys().(*vfs.Stat).Blocks/2)
 	}
 	return s
 }
@@ -254,7 +254,12 @@ func (st *lsState) line(ent lsEntry) string {
 	case st.o.Has('h'):
 		size = humanSize(ent.info.Size())
 	}
-	s := fmt.Sprintf("%s %4d %-8s %-8s %9s %s %s", modeString(ent.info.Mode()), sys.Nlink, user, group, size, st.date(ent.info.ModTime()), st.decorated(ent))
+	// Sizes are %9 wide, human-readable ones %7 (HUMAN_READABLE_MAX_WIDTH).
+	width := 9
+	if st.o.Has('h') && ent.info.Mode()&fs.ModeDevice == 0 {
+		width = 7
+	}
+	s := fmt.Sprintf("%s %4d %-8s %-8s %*s %s %s", modeString(ent.info.Mode()), sys.Nlink, user, group, width, size, st.date(ent.info.ModTime()), st.decorated(ent))
 	if ent.info.Mode()&fs.ModeSymlink != 0 {
 		if target, err := st.e.Sys.FS().Readlink(st.e.Sys.Caller(), ent.path); err == nil {
 			s += " -> " + target
