@@ -126,12 +126,29 @@ func (e *environ) Get(name string) expand.Variable {
 	if v, ok := e.extra[name]; ok {
 		return expand.Variable{Set: true, Kind: expand.String, Str: v, ReadOnly: true}
 	}
+	switch name {
+	case "UID", "EUID", "GID":
+		// bash's variables, which the interpreter would fill from the host
+		// process (os.Getuid); ash has none of them.
+		if !e.has(name) {
+			return expand.Variable{Set: true, Kind: expand.String}
+		}
+	}
 	for i := len(e.vars) - 1; i >= 0; i-- {
 		if k, v, _ := strings.Cut(e.vars[i], "="); k == name {
 			return expand.Variable{Set: true, Exported: true, Kind: expand.String, Str: v}
 		}
 	}
 	return expand.Variable{}
+}
+
+func (e *environ) has(name string) bool {
+	for _, kv := range e.vars {
+		if k, _, _ := strings.Cut(kv, "="); k == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *environ) Each(fn func(string, expand.Variable) bool) {
