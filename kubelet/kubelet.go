@@ -190,7 +190,7 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	}); err != nil {
 		return err
 	}
-	k.watchServices(factory)
+	k.watchServices(ctx)
 	factory.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
 		return fmt.Errorf("pod informer did not sync")

@@ -283,17 +283,24 @@ func (n *nodeRuntime) forget(uid types.UID) {
 }
 
 // watchServices lists and watches Services, whose links go into every
-// container's environment, when the server serves them.
-func (k *Kubelet) watchServices(factory informers.SharedInformerFactory) {
+// container's environment (a kubelet's service informer), when the server
+// serves them; it runs until ctx ends.
+func (k *Kubelet) watchServices(ctx context.Context) {
 	resources, err := k.client.Discovery().ServerResourcesForGroupVersion("v1")
 	if err != nil {
 		return
 	}
 	for _, r := range resources.APIResources {
 		if r.Name == "services" {
+			factory := informers.NewSharedInformerFactory(k.client, 0)
 			inf := factory.Core().V1().Services()
 			inf.Informer()
 			k.node.services = inf.Lister()
+			factory.Start(ctx.Done())
+			go func() {
+				<-ctx.Done()
+				factory.Shutdown()
+			}()
 			return
 		}
 	}
