@@ -12,6 +12,9 @@ BIN := bin
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
+# staticcheck 2026.2.2; `go run pkg@version` builds exactly this version,
+# checked against the Go checksum database.
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: run build test unit conformance conformance-all differential differential-audit bench bench-parallel lint reference openapi kind-image kind-e2e clean
 
@@ -33,8 +36,11 @@ test: lint unit conformance-all
 
 # The conformance package runs in conformance-all, on each target; the
 # storage backend, where data races would hide, runs under the race detector.
+# Tests that compare with the reference binaries skip without them, except
+# here: EPHEMERA_REQUIRE_REFERENCE makes a missing binary fail
+# (internal/referencetest).
 unit: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -count=1 -tags envtest $$($(GO) list ./... | grep -v -e /conformance$$ -e /storage/memory$$)
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -count=1 $$($(GO) list ./... | grep -v -e /conformance$$ -e /storage/memory$$)
 	$(GO) test -count=1 -race ./storage/memory/
 
 ## conformance: run the suite on TARGET=ephemera|ephemera-kubelet|envtest|kubeconfig=PATH
@@ -77,7 +83,7 @@ kind-e2e:
 
 ## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
 bench: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
 
 ## bench-parallel: 100 tests in one package, each with its own server under
 ## t.Parallel(): Ephemera at -parallel 2 (the default here) and 100, envtest at
@@ -87,10 +93,13 @@ bench-parallel: reference
 	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 100 ./ephemeratest/ | grep 'parallel benchmark'
 	PARALLEL_TARGET=envtest KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -tags parallelbench -count=1 -v -timeout 30m -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
 
-## lint: go vet and gofmt.
+## lint: go vet, gofmt, staticcheck, and every hack/verify-*.sh (generated
+## files are what their generators produce; one gate for reference tests).
 lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@for v in hack/verify-*.sh; do echo "$$v"; $$v || exit 1; done
 
 ## openapi: regenerate apiserver/openapi from the k8s.io/api types.
 openapi:

@@ -51,12 +51,16 @@ func NewChain(getNamespace NamespaceGetter, listPods PodLister) (admission.Inter
 		return nil, err
 	}
 	return admission.NewChainHandler(
-		&namespaceLifecycle{getNamespace: getNamespace, immortal: sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)},
+		&namespaceLifecycle{getNamespace: getNamespace, immortal: immortalNamespaces},
 		defaultTolerationSeconds{},
 		priority{},
 		ps,
 	), nil
 }
+
+// immortalNamespaces are the namespaces kube-apiserver registers
+// NamespaceLifecycle with (lifecycle.Register): they cannot be deleted.
+var immortalNamespaces = sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)
 
 var (
 	podResource   = corev1.Resource("pods")
@@ -90,8 +94,10 @@ func (l *namespaceLifecycle) Admit(ctx context.Context, a admission.Attributes, 
 	}
 	ns, err := l.getNamespace(ctx, a.GetNamespace())
 	if err != nil {
+		// Upstream names the namespace, whatever the getter's error says
+		// (the store's Get names the resource of the request: pods "x").
 		if apierrors.IsNotFound(err) {
-			return err
+			return apierrors.NewNotFound(corev1.Resource("namespaces"), a.GetNamespace())
 		}
 		return apierrors.NewInternalError(err)
 	}

@@ -99,6 +99,7 @@ func (p *podSecurity) Validate(ctx context.Context, a admission.Attributes, _ ad
 	if result.Allowed {
 		return nil
 	}
+	//lint:ignore ST1005 upstream's text (plugin/pkg/admission/security/podsecurity, Validate), which clients may see
 	denied := admission.NewForbidden(a, errors.New("Not allowed by PodSecurity")).(*apierrors.StatusError)
 	if r := result.Result; r != nil {
 		if r.Message != "" {

@@ -117,10 +117,10 @@ func (a *access) apiGroups(authz authorizer.Authorizer, authn authenticator.Requ
 	}
 	return []*genericapiserver.APIGroupInfo{
 		group(rbacv1.SchemeGroupVersion.String(), map[string]rest.Storage{
-			"roles":               &role.REST{Store: a.roles, Authorizer: authz, Resolver: resolver},
-			"rolebindings":        &rolebinding.REST{Store: a.roleBindings, Authorizer: authz, Resolver: resolver},
-			"clusterroles":        &clusterrole.REST{Store: a.clusterRoles, Authorizer: authz, Resolver: resolver},
-			"clusterrolebindings": &clusterrolebinding.REST{Store: a.clusterRoleBindings, Authorizer: authz, Resolver: resolver},
+			"roles":               &rbacregistry.GuardedREST{Store: a.roles, Guard: rbacregistry.RoleGuard(authz, resolver)},
+			"rolebindings":        &rbacregistry.GuardedREST{Store: a.roleBindings, Guard: rbacregistry.BindingGuard(authz, resolver)},
+			"clusterroles":        &rbacregistry.GuardedREST{Store: a.clusterRoles, Guard: rbacregistry.RoleGuard(authz, resolver)},
+			"clusterrolebindings": &rbacregistry.GuardedREST{Store: a.clusterRoleBindings, Guard: rbacregistry.BindingGuard(authz, resolver)},
 		}),
 		group(authorizationv1.SchemeGroupVersion.String(), map[string]rest.Storage{
 			"subjectaccessreviews":      registryauthz.NewSubjectAccessReviewREST(authz),

@@ -18,13 +18,8 @@ package apiserver
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
-	"fmt"
 	"time"
 
 	"k8s.io/apiserver/pkg/authentication/authenticator"
@@ -63,69 +58,29 @@ type User struct {
 // it issued authenticates only there. ECDSA P-256 keeps issuing to tens of
 // microseconds (see servingCerts).
 type clientCA struct {
-	cert    *x509.Certificate
-	key     *ecdsa.PrivateKey
-	pem     []byte
+	*certificateAuthority
 	content dynamiccertificates.CAContentProvider
 }
 
 func newClientCA() (*clientCA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := newCA("ephemera-client-ca", time.Now())
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: fmt.Sprintf("ephemera-client-ca@%d", now.Unix())},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	content, err := dynamiccertificates.NewStaticCAContent("client-ca", ca.pem)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	content, err := dynamiccertificates.NewStaticCAContent("client-ca", caPEM)
-	if err != nil {
-		return nil, err
-	}
-	return &clientCA{cert: cert, key: key, pem: caPEM, content: content}, nil
+	return &clientCA{certificateAuthority: ca, content: content}, nil
 }
 
 // issue returns a PEM client certificate and key for u, as envtest's
 // TinyCA.NewClientCert: CN = name, O = groups, client-auth usage.
 func (ca *clientCA) issue(u User) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: u.Name, Organization: u.Groups},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
+	return ca.sign(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: u.Name, Organization: u.Groups},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, time.Now())
 }
 
 // newAuthenticator is kube-apiserver's request authenticator for these

@@ -35,6 +35,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 // The benchmarks run Ephemera and envtest (a real kube-apiserver v1.37.2 and
@@ -51,10 +52,15 @@ func targets(b *testing.B) map[string]func() controlPlane {
 	t := map[string]func() controlPlane{
 		"ephemera": func() controlPlane { return &apiserver.Environment{} },
 	}
-	if os.Getenv("KUBEBUILDER_ASSETS") != "" {
-		t["envtest"] = func() controlPlane { return &envtest.Environment{} }
-	} else {
-		b.Log("KUBEBUILDER_ASSETS is not set: envtest is not measured (run `make bench`)")
+	// Ephemera is measured alone when the reference binaries are missing,
+	// except under make (EPHEMERA_REQUIRE_REFERENCE), where that fails.
+	switch dir, err := referencetest.Lookup("kube-apiserver", "etcd"); {
+	case err == nil:
+		t["envtest"] = func() controlPlane { return &envtest.Environment{BinaryAssetsDirectory: dir} }
+	case referencetest.Required():
+		b.Fatalf("envtest cannot be measured: %v", err)
+	default:
+		b.Logf("envtest is not measured: %v", err)
 	}
 	return t
 }

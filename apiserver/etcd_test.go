@@ -33,18 +33,15 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
-// startEtcd runs the reference etcd (built by hack/reference-binaries.sh into
-// KUBEBUILDER_ASSETS) on free loopback ports with a throw-away data
-// directory, and returns its client URL.
+// startEtcd runs the reference etcd (built by hack/reference-binaries.sh) on
+// free loopback ports with a throw-away data directory, and returns its
+// client URL.
 func startEtcd(t *testing.T) string {
 	t.Helper()
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	bin := filepath.Join(assets, "etcd")
-	if _, err := os.Stat(bin); assets == "" || err != nil {
-		t.Skip("needs the reference etcd: run `make test` (or hack/reference-binaries.sh and set KUBEBUILDER_ASSETS)")
-	}
+	bin := filepath.Join(referencetest.Assets(t, "etcd"), "etcd")
 	clientURL := "http://" + freeAddr(t)
 	peerURL := "http://" + freeAddr(t)
 	cmd := exec.Command(bin,

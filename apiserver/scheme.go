@@ -26,6 +26,7 @@ import (
 	"github.com/ephemera-dev/ephemera/strategy/defaults"
 	"github.com/ephemera-dev/ephemera/strategy/event"
 	"github.com/ephemera-dev/ephemera/strategy/namespace"
+	"github.com/ephemera-dev/ephemera/strategy/node"
 	"github.com/ephemera-dev/ephemera/strategy/pod"
 )
 
@@ -68,6 +69,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 		"Pod":       pod.FieldLabelConversion,
 		"Namespace": namespace.FieldLabelConversion,
 		"Event":     event.FieldLabelConversion,
+		"Node":      node.FieldLabelConversion,
 	} {
 		must(scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind), conv))
 	}

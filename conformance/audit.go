@@ -40,8 +40,6 @@ package conformance
 //   - PodSecurity's annotations on updates and patches that failed: on
 //     kube-apiserver they depend on whether the watch cache's copy of the
 //     object was current (normalizeAudit says why);
-//   - the known differences listed in knownDifferences, reported at the end
-//     of the run, to be fixed where they arise;
 //   - the order of requests: requests are compared as a multiset, because
 //     scenarios with watches and informers issue requests from several
 //     goroutines; the observations already compare the order of the
@@ -245,11 +243,6 @@ func normalizeAudit(evs []map[string]any, ns string) []string {
 		if uri, ok := ev["requestURI"].(string); ok {
 			ev["requestURI"] = normalizeURI(uri)
 		}
-		for _, d := range knownDifferences {
-			if d.hide(ev) {
-				noteKnown(d.what)
-			}
-		}
 		// Objects recorded at Request/RequestResponse level are JSON
 		// documents; normalize them as observations are.
 		byID[id] = append(byID[id], rec.normValue(ev).(map[string]any))
@@ -289,32 +282,6 @@ func responseCode(ev map[string]any) float64 {
 	code, _ := status["code"].(float64)
 	return code
 }
-
-// knownDifferences are differences between Ephemera and kube-apiserver that
-// the audit comparison hides and reports, each with its reason; they are to
-// be fixed where they arise, not here.
-var knownDifferences = []struct {
-	what string
-	hide func(ev map[string]any) bool
-}{{
-	// conformance/specs_rbac.go notes the same in its observations.
-	what: "pod list items carry apiVersion and kind in Ephemera, not in kube-apiserver (a difference of the pod storage's decoding, not of audit)",
-	hide: func(ev map[string]any) bool {
-		obj, _ := ev["responseObject"].(map[string]any)
-		items, _ := obj["items"].([]any)
-		found := false
-		for _, it := range items {
-			if m, ok := it.(map[string]any); ok {
-				if _, has := m["kind"]; has {
-					found = true
-				}
-				delete(m, "kind")
-				delete(m, "apiVersion")
-			}
-		}
-		return found
-	},
-}}
 
 // diffAudit compares two normalized request lists. Requests only one side
 // has are paired by verb and URI when possible and shown as the paths where
@@ -444,17 +411,6 @@ func compareAudit(scenario string, namespaces []string) string {
 var auditStats struct {
 	sync.Mutex
 	scenarios, requests, skipped int
-	// known counts the events where a known difference was hidden.
-	known map[string]int
-}
-
-func noteKnown(what string) {
-	auditStats.Lock()
-	defer auditStats.Unlock()
-	if auditStats.known == nil {
-		auditStats.known = map[string]int{}
-	}
-	auditStats.known[what]++
 }
 
 // reportAudit prints what the audit comparison covered (AfterSuite).
@@ -466,7 +422,4 @@ func reportAudit() {
 	defer auditStats.Unlock()
 	fmt.Printf("audit comparison (%s): %d scenarios, %d requests compared; %d scenario(s) not comparable\n",
 		suite.opts.AuditPolicy, auditStats.scenarios, auditStats.requests, auditStats.skipped)
-	for _, what := range sortedKeys(auditStats.known) {
-		fmt.Printf("  known difference hidden in %d event(s): %s\n", auditStats.known[what], what)
-	}
 }

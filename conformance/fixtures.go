@@ -18,6 +18,7 @@ package conformance
 
 import (
 	"os"
+	"strconv"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -108,17 +109,9 @@ func ecNames(p *corev1.Pod) []string {
 }
 
 func fieldEC(i int, rest string) string {
-	s := "spec.ephemeralContainers[" + itoa(i) + "]"
+	s := "spec.ephemeralContainers[" + strconv.Itoa(i) + "]"
 	if rest != "" {
 		s += "." + rest
 	}
 	return s
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

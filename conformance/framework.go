@@ -210,9 +210,7 @@ func (f *F) Do(req Req) *Result {
 	raw, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
 	r := &Result{Code: resp.StatusCode, Body: raw, Header: resp.Header}
-	for _, w := range resp.Header.Values("Warning") {
-		r.Warnings = append(r.Warnings, w)
-	}
+	r.Warnings = append(r.Warnings, resp.Header.Values("Warning")...)
 	var probe struct{ Kind string }
 	if json.Unmarshal(raw, &probe) == nil && probe.Kind == "Status" || resp.StatusCode >= 400 {
 		st := &metav1.Status{}

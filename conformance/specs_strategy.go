@@ -19,6 +19,7 @@ package conformance
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -48,8 +49,8 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 
 	API("strategy/container image changes are dropped", func(f *F) {
 		f.CreatePod(podName)
-		out := f.AddEC(podName, EC("dbg")).OK()
-		out = f.PatchEC(podName, ctSMP, map[string]any{"spec": map[string]any{
+		f.AddEC(podName, EC("dbg")).OK()
+		out := f.PatchEC(podName, ctSMP, map[string]any{"spec": map[string]any{
 			"containers":          []any{map[string]any{"name": "app", "image": "other:2"}},
 			"ephemeralContainers": []any{EC("dbg2")},
 		}}).OK()
@@ -109,7 +110,7 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 			}
 		}
 		Expect(entry).NotTo(BeNil())
-		Expect(string(entry.FieldsV1.Raw)).To(Equal(`{"f:metadata":{"f:labels":{"f:new":{}}}}`))
+		Expect(entry.FieldsV1.GetRawString()).To(Equal(`{"f:metadata":{"f:labels":{"f:new":{}}}}`))
 	})
 
 	API("strategy/strategic merge with a null list removes ECs and is rejected", func(f *F) {
@@ -130,7 +131,7 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 			if m.Manager == "kubectl" {
 				Expect(m.APIVersion).To(Equal("v1"))
 				Expect(m.FieldsType).To(Equal("FieldsV1"))
-				Expect(string(m.FieldsV1.Raw)).To(Equal(`{"f:spec":{"f:ephemeralContainers":{".":{},"k:{\"name\":\"debugger-k6v6n\"}":{".":{},"f:command":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{},"f:securityContext":{".":{},"f:capabilities":{".":{},"f:add":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}}}}`))
+				Expect(m.FieldsV1.GetRawString()).To(Equal(`{"f:spec":{"f:ephemeralContainers":{".":{},"k:{\"name\":\"debugger-k6v6n\"}":{".":{},"f:command":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{},"f:securityContext":{".":{},"f:capabilities":{".":{},"f:add":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}}}}`))
 			}
 		}
 		Expect(got).To(Equal([]string{"ephemera-conformance/Update/", "kubectl/Update/ephemeralcontainers"}))
@@ -250,7 +251,7 @@ var _ = Describe("pods/ephemeralcontainers strategy", func() {
 		Expect(p.DeletionGracePeriodSeconds).NotTo(BeNil())
 		p.DeletionGracePeriodSeconds = ptrInt64(*p.DeletionGracePeriodSeconds + 5)
 		p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "dbg", Image: testImage()}}}
-		f.PutEC(podName, p).ExpectInvalid(podName, Invalid("metadata.deletionGracePeriodSeconds", itoa(int(*p.DeletionGracePeriodSeconds)), "field is immutable"))
+		f.PutEC(podName, p).ExpectInvalid(podName, Invalid("metadata.deletionGracePeriodSeconds", strconv.FormatInt(*p.DeletionGracePeriodSeconds, 10), "field is immutable"))
 		// A nil value is restored from the stored pod instead.
 		p.DeletionGracePeriodSeconds = nil
 		Expect(ecNames(f.PutEC(podName, p).OK())).To(Equal([]string{"dbg"}))

@@ -177,7 +177,7 @@ var _ = Describe("pods/ephemeralcontainers surface", func() {
 		Expect(entry).NotTo(BeNil())
 		Expect(entry.Operation).To(Equal(metav1.ManagedFieldsOperationApply))
 		Expect(entry.Subresource).To(Equal("ephemeralcontainers"))
-		Expect(string(entry.FieldsV1.Raw)).To(ContainSubstring(`"k:{\"name\":\"ssa1\"}"`))
+		Expect(entry.FieldsV1.GetRawString()).To(ContainSubstring(`"k:{\"name\":\"ssa1\"}"`))
 	})
 
 	API("surface/server-side apply requires a fieldManager", func(f *F) {

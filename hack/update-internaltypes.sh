@@ -20,9 +20,13 @@
 # Ephemera reproduces the text from v1 objects through these mirrors.
 # The generator lives in its own module (hack/internaltypes) so that the main module
 # never depends on k8s.io/kubernetes.
+#
+# Usage: hack/update-internaltypes.sh [OUTPUT_FILE]   (default the file above;
+# hack/verify-internaltypes.sh generates into a temporary file and compares).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/strategy/validation/zz_generated.internaltypes.go"
+out="${1:-$root/strategy/validation/zz_generated.internaltypes.go}"
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 cd "$root/hack/internaltypes"
 echo "[update-internaltypes] generating $out" >&2
 go run . -header "$root/hack/boilerplate.go.txt" -o "$out"

@@ -18,8 +18,18 @@
 # with k8s.io/kube-openapi's openapi-gen at the version pinned in go.mod.
 # Server-side apply needs complete, generated definitions: hand-made ones type
 # managedFields wrongly: a pod then gets one managedFields entry instead of two.
+#
+# Usage: hack/update-openapi.sh [OUTPUT_DIR]   (default apiserver/openapi;
+# hack/verify-openapi.sh generates into a temporary directory and compares).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=${1:-apiserver/openapi}
+
+# The definitions reference every served type, deprecated ones included
+# (core/v1 Endpoints): staticcheck's SA1019 does not apply to them.
+header=$(mktemp)
+trap 'rm -f "$header"' EXIT
+{ cat hack/boilerplate.go.txt; echo; echo "//lint:file-ignore SA1019 generated definitions of every served type, deprecated ones included"; } > "$header"
 
 pkgs=(
   k8s.io/api/core/v1
@@ -34,10 +44,10 @@ pkgs=(
 )
 echo "[update-openapi] generating definitions for ${#pkgs[@]} packages..." >&2
 go run k8s.io/kube-openapi/cmd/openapi-gen \
-  --output-dir apiserver/openapi \
+  --output-dir "$out" \
   --output-pkg github.com/ephemera-dev/ephemera/apiserver/openapi \
   --output-file zz_generated.openapi.go \
-  --go-header-file hack/boilerplate.go.txt \
+  --go-header-file "$header" \
   --report-filename /dev/null \
   "${pkgs[@]}"
-echo "[update-openapi] wrote apiserver/openapi/zz_generated.openapi.go ($(wc -l < apiserver/openapi/zz_generated.openapi.go) lines)" >&2
+echo "[update-openapi] wrote $out/zz_generated.openapi.go ($(wc -l < "$out/zz_generated.openapi.go") lines)" >&2

@@ -46,7 +46,7 @@ var _ generic.RESTOptionsGetter = &RESTOptionsGetter{}
 // NewMemoryOptions returns the options for the in-memory backend: decorator is
 // the backend's storage decorator (see storage/memory).
 func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *RESTOptionsGetter {
-	cfg := storagebackend.NewDefaultConfig(Prefix, codec)
+	cfg := storagebackend.NewDefaultConfig(Prefix, internalCodec{codec})
 	return &RESTOptionsGetter{StorageConfig: *cfg, Decorator: decorator}
 }
 
@@ -56,7 +56,7 @@ func NewMemoryOptions(codec runtime.Codec, decorator generic.StorageDecorator) *
 // undecorated (no watch cache): every replica then reads its own writes and
 // the others' at once, and start-up does not wait for caches to fill.
 func NewEtcdOptions(codec runtime.Codec, servers []string) *RESTOptionsGetter {
-	cfg := storagebackend.NewDefaultConfig(Prefix, codec)
+	cfg := storagebackend.NewDefaultConfig(Prefix, internalCodec{codec})
 	cfg.Type = storagebackend.StorageTypeETCD3
 	cfg.Transport.ServerList = servers
 	// The database-size metric poller only feeds metrics Ephemera does not serve.
@@ -67,10 +67,33 @@ func NewEtcdOptions(codec runtime.Codec, servers []string) *RESTOptionsGetter {
 // GetRESTOptions implements generic.RESTOptionsGetter.
 func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
 	return generic.RESTOptions{
-		StorageConfig:           g.StorageConfig.ForResource(resource),
-		Decorator:               g.Decorator,
-		EnableGarbageCollection: false,
+		StorageConfig: g.StorageConfig.ForResource(resource),
+		Decorator:     g.Decorator,
+		// kube-apiserver's default (--enable-garbage-collector): a delete
+		// with propagationPolicy Foreground or Orphan leaves the object with
+		// the foregroundDeletion or orphan finalizer. Like envtest, Ephemera
+		// runs no garbage collector, so such an object stays until a client
+		// removes the finalizer.
+		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Resource,
 	}, nil
+}
+
+// internalCodec is the storage codec with what decoding to the internal
+// version means in kube-apiserver: objects read from storage carry no
+// apiVersion and kind. kube-apiserver decodes stored v1 bytes into a v1
+// object and converts it into an internal one, which has no TypeMeta; here
+// the internal type is the v1 type, and the decoder fills TypeMeta in from
+// the stored bytes. Left there, it would show in every place the real server
+// shows none, such as the items of a list.
+type internalCodec struct{ runtime.Codec }
+
+// Decode decodes as the wrapped codec does and clears the kind.
+func (c internalCodec) Decode(data []byte, defaults *schema.GroupVersionKind, into runtime.Object) (runtime.Object, *schema.GroupVersionKind, error) {
+	obj, gvk, err := c.Codec.Decode(data, defaults, into)
+	if obj != nil {
+		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	}
+	return obj, gvk, err
 }

@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 	"github.com/go-logr/logr"
 	"github.com/pmezard/go-difflib/difflib"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -40,17 +41,21 @@ import (
 // resourceVersions, timestamps, ages, random debugger names) are normalized.
 // The session is testdata/kubectl-session.txt.
 func TestKubectlAgainstRealServer(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	assets := referencetest.Assets(t, "kubectl", "kube-apiserver", "etcd")
 	kubectl := filepath.Join(assets, "kubectl")
-	if _, err := os.Stat(kubectl); assets == "" || err != nil {
-		t.Skip("needs the reference kubectl and kube-apiserver: run `make test` (or hack/reference-binaries.sh and set KUBEBUILDER_ASSETS)")
-	}
 	ctrllog.SetLogger(logr.Discard())
 	session := readSession(t, "testdata/kubectl-session.txt")
 
 	ephemeraKubeconfig := startEphemeraServe(t)
-	envtestKubeconfig := startEnvtest(t)
+	envtestKubeconfig := startEnvtest(t, assets)
 
+	compareSessions(t, kubectl, ephemeraKubeconfig, envtestKubeconfig, session)
+}
+
+// compareSessions runs the session with kubectl against both servers and
+// requires the same normalized output.
+func compareSessions(t *testing.T, kubectl, ephemeraKubeconfig, envtestKubeconfig string, session [][]string) {
+	t.Helper()
 	got := runSession(t, kubectl, ephemeraKubeconfig, session)
 	want := runSession(t, kubectl, envtestKubeconfig, session)
 	if got != want {
@@ -195,9 +200,9 @@ func startEphemeraServe(t *testing.T, extraArgs ...string) string {
 
 // startEnvtest starts a real kube-apiserver and etcd and returns an admin
 // kubeconfig for them.
-func startEnvtest(t *testing.T) string {
+func startEnvtest(t *testing.T, assets string) string {
 	t.Helper()
-	env := &envtest.Environment{}
+	env := &envtest.Environment{BinaryAssetsDirectory: assets}
 	if _, err := env.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -111,8 +111,12 @@ func summarize(pod *corev1.Pod) podSummary {
 	if pod.Status.Reason != "" {
 		s.reason = pod.Status.Reason
 	}
-	if c := findCondition(pod.Status.Conditions, corev1.PodScheduled); c != nil && c.Reason == corev1.PodReasonSchedulingGated {
-		s.reason = corev1.PodReasonSchedulingGated
+	// Any PodScheduled condition with reason SchedulingGated (upstream loops
+	// over them all).
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Reason == corev1.PodReasonSchedulingGated {
+			s.reason = corev1.PodReasonSchedulingGated
+		}
 	}
 
 	sidecars := map[string]bool{}
@@ -199,9 +203,10 @@ func summarize(pod *corev1.Pod) podSummary {
 			}
 		}
 		if s.reason == "Completed" {
+			// hasPodReadyCondition: any Ready condition that is True.
 			podReady := false
-			if c := findCondition(pod.Status.Conditions, corev1.PodReady); c != nil {
-				podReady = c.Status == corev1.ConditionTrue
+			for _, c := range pod.Status.Conditions {
+				podReady = podReady || (c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue)
 			}
 			switch {
 			case hasRunning && podReady:

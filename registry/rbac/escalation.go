@@ -19,8 +19,10 @@ limitations under the License.
 // (escalation_check.go, helpers.go) and the Policy the checks resolve rules
 // from, read straight from storage (pkg/registry/rbac/rest/storage_rbac.go
 // builds its rule resolver on the registries, not on the authorizer's
-// informers). The resources themselves are in the subpackages role,
-// clusterrole, rolebinding and clusterrolebinding.
+// informers), and GuardedREST, the served storage of each: its store with
+// the policybased check (RoleGuard, BindingGuard) in front. The stores
+// themselves are in the subpackages role, clusterrole, rolebinding and
+// clusterrolebinding.
 package rbac
 
 import (
@@ -126,18 +128,4 @@ func IsOnlyMutatingGCFields(obj, old runtime.Object) bool {
 	cm.SetSelfLink(om.GetSelfLink())
 	cm.SetManagedFields(om.GetManagedFields())
 	return equality.Semantic.DeepEqual(copied, old)
-}
-
-// ListItemsWithoutKind is a genericregistry.Store Decorator: the items of a
-// list leave kube-apiserver without apiVersion and kind (they are converted
-// from internal objects, which have none), while Ephemera's stored v1
-// objects would keep theirs.
-func ListItemsWithoutKind(obj runtime.Object) {
-	if !meta.IsListType(obj) {
-		return
-	}
-	_ = meta.EachListItem(obj, func(item runtime.Object) error {
-		item.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-		return nil
-	})
 }

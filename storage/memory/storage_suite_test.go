@@ -83,6 +83,7 @@ func checkStorageInvariants(b *Backend, codec runtime.Codec) storagetesting.KeyV
 		if obj.ResourceVersion != "" {
 			t.Errorf("stored object should have empty resource version")
 		}
+		//lint:ignore SA1019 etcd3's store_test.go checks the deprecated field too: it must never be stored
 		if obj.SelfLink != "" {
 			t.Errorf("stored output should have empty selfLink")
 		}
@@ -132,28 +133,13 @@ func checkTransformerReads(tr *storagetesting.PrefixTransformer) storagetesting.
 	}
 }
 
-func TestSuiteCreate(t *testing.T) {
-	ctx, s, b := suiteSetup(t)
-	storagetesting.RunTestCreate(ctx, t, s, checkStorageInvariants(b, s.codec))
-}
-
-func TestSuiteCreateWithTTL(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestCreateWithTTL(ctx, t, s)
-}
-
-func TestSuiteCreateWithKeyExist(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestCreateWithKeyExist(ctx, t, s)
-}
-
-func TestSuiteGet(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestGet(ctx, t, s)
-}
-
-func TestSuiteDelete(t *testing.T) {
-	for name, run := range map[string]func(context.Context, *testing.T, storage.Interface){
+// TestSuite runs the suite's store, update, delete and list tests, each on a
+// fresh store; TestSuiteWatch runs the watch tests.
+func TestSuite(t *testing.T) {
+	plain := map[string]func(context.Context, *testing.T, storage.Interface){
+		"CreateWithTTL":                              storagetesting.RunTestCreateWithTTL,
+		"CreateWithKeyExist":                         storagetesting.RunTestCreateWithKeyExist,
+		"Get":                                        storagetesting.RunTestGet,
 		"UnconditionalDelete":                        storagetesting.RunTestUnconditionalDelete,
 		"ConditionalDelete":                          storagetesting.RunTestConditionalDelete,
 		"DeleteWithSuggestion":                       storagetesting.RunTestDeleteWithSuggestion,
@@ -164,112 +150,69 @@ func TestSuiteDelete(t *testing.T) {
 		"DeleteWithConflict":                         storagetesting.RunTestDeleteWithConflict,
 		"PreconditionalDeleteWithSuggestion":         storagetesting.RunTestPreconditionalDeleteWithSuggestion,
 		"PreconditionalDeleteWithOnlySuggestionPass": storagetesting.RunTestPreconditionalDeleteWithOnlySuggestionPass,
-	} {
+		"ListPaging":                                 storagetesting.RunTestListPaging,
+		"GetListRecursivePrefix":                     storagetesting.RunTestGetListRecursivePrefix,
+		"KeySchema":                                  storagetesting.RunTestKeySchema,
+		"GuaranteedUpdateWithTTL":                    storagetesting.RunTestGuaranteedUpdateWithTTL,
+		"GuaranteedUpdateWithConflict":               storagetesting.RunTestGuaranteedUpdateWithConflict,
+		"GuaranteedUpdateWithSuggestionAndConflict":  storagetesting.RunTestGuaranteedUpdateWithSuggestionAndConflict,
+		"NamespaceScopedList":                        storagetesting.RunTestNamespaceScopedList,
+	}
+	// The tests that also take the backend (compaction, revisions,
+	// invariants) or a store whose transformer they swap.
+	tests := map[string]func(context.Context, *testing.T, *store, *Backend){
+		"Create": func(ctx context.Context, t *testing.T, s *store, b *Backend) {
+			storagetesting.RunTestCreate(ctx, t, s, checkStorageInvariants(b, s.codec))
+		},
+		"GetListNonRecursive": func(ctx context.Context, t *testing.T, s *store, b *Backend) {
+			storagetesting.RunTestGetListNonRecursive(ctx, t, increaseRV(b), s)
+		},
+		"GuaranteedUpdate": func(ctx context.Context, t *testing.T, s *store, b *Backend) {
+			storagetesting.RunTestGuaranteedUpdate(ctx, t, &storeWithPrefixTransformer{s}, checkStorageInvariants(b, s.codec))
+		},
+		"GuaranteedUpdateChecksStoredData": func(ctx context.Context, t *testing.T, s *store, _ *Backend) {
+			storagetesting.RunTestGuaranteedUpdateChecksStoredData(ctx, t, &storeWithPrefixTransformer{s})
+		},
+		"TransformationFailure": func(ctx context.Context, t *testing.T, s *store, _ *Backend) {
+			storagetesting.RunTestTransformationFailure(ctx, t, &storeWithPrefixTransformer{s})
+		},
+		"List": func(ctx context.Context, t *testing.T, s *store, b *Backend) {
+			storagetesting.RunTestList(ctx, t, s, compactStorage(b), false, nil)
+		},
+		"ConsistentList": func(ctx context.Context, t *testing.T, s *store, b *Backend) {
+			storagetesting.RunTestConsistentList(ctx, t, s, increaseRV(b), false, true, false)
+		},
+		"CompactRevision": func(ctx context.Context, t *testing.T, s *store, b *Backend) {
+			storagetesting.RunTestCompactRevision(ctx, t, s, increaseRV(b), compactStorage(b))
+		},
+		"ListContinuation": func(ctx context.Context, t *testing.T, s *store, _ *Backend) {
+			storagetesting.RunTestListContinuation(ctx, t, s, checkTransformerReads(s.transformer.(*storagetesting.PrefixTransformer)))
+		},
+		"ListPaginationRareObject": func(ctx context.Context, t *testing.T, s *store, _ *Backend) {
+			storagetesting.RunTestListPaginationRareObject(ctx, t, s, checkTransformerReads(s.transformer.(*storagetesting.PrefixTransformer)))
+		},
+		"ListContinuationWithFilter": func(ctx context.Context, t *testing.T, s *store, _ *Backend) {
+			storagetesting.RunTestListContinuationWithFilter(ctx, t, s, checkTransformerReads(s.transformer.(*storagetesting.PrefixTransformer)))
+		},
+		"ListInconsistentContinuation": func(ctx context.Context, t *testing.T, s *store, b *Backend) {
+			storagetesting.RunTestListInconsistentContinuation(ctx, t, s, compactStorage(b))
+		},
+		"ListResourceVersionMatch": func(ctx context.Context, t *testing.T, s *store, _ *Backend) {
+			storagetesting.RunTestListResourceVersionMatch(ctx, t, &storeWithPrefixTransformer{s})
+		},
+		"GetListWithoutErrorAggregation": func(ctx context.Context, t *testing.T, s *store, _ *Backend) {
+			storagetesting.RunTestGetListWithoutErrorAggregation(ctx, t, &storeWithPrefixTransformer{s}, errors.New("bits flipped"))
+		},
+	}
+	for name, run := range plain {
+		tests[name] = func(ctx context.Context, t *testing.T, s *store, _ *Backend) { run(ctx, t, s) }
+	}
+	for name, run := range tests {
 		t.Run(name, func(t *testing.T) {
-			ctx, s, _ := suiteSetup(t)
-			run(ctx, t, s)
+			ctx, s, b := suiteSetup(t)
+			run(ctx, t, s, b)
 		})
 	}
-}
-
-func TestSuiteListPaging(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestListPaging(ctx, t, s)
-}
-
-func TestSuiteGetListNonRecursive(t *testing.T) {
-	ctx, s, b := suiteSetup(t)
-	storagetesting.RunTestGetListNonRecursive(ctx, t, increaseRV(b), s)
-}
-
-func TestSuiteGetListRecursivePrefix(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestGetListRecursivePrefix(ctx, t, s)
-}
-
-func TestSuiteKeySchema(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestKeySchema(ctx, t, s)
-}
-
-func TestSuiteGuaranteedUpdate(t *testing.T) {
-	ctx, s, b := suiteSetup(t)
-	storagetesting.RunTestGuaranteedUpdate(ctx, t, &storeWithPrefixTransformer{s}, checkStorageInvariants(b, s.codec))
-}
-
-func TestSuiteGuaranteedUpdateWithTTL(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestGuaranteedUpdateWithTTL(ctx, t, s)
-}
-
-func TestSuiteGuaranteedUpdateChecksStoredData(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestGuaranteedUpdateChecksStoredData(ctx, t, &storeWithPrefixTransformer{s})
-}
-
-func TestSuiteGuaranteedUpdateWithConflict(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestGuaranteedUpdateWithConflict(ctx, t, s)
-}
-
-func TestSuiteGuaranteedUpdateWithSuggestionAndConflict(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestGuaranteedUpdateWithSuggestionAndConflict(ctx, t, s)
-}
-
-func TestSuiteTransformationFailure(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestTransformationFailure(ctx, t, &storeWithPrefixTransformer{s})
-}
-
-func TestSuiteList(t *testing.T) {
-	ctx, s, b := suiteSetup(t)
-	storagetesting.RunTestList(ctx, t, s, compactStorage(b), false, nil)
-}
-
-func TestSuiteConsistentList(t *testing.T) {
-	ctx, s, b := suiteSetup(t)
-	storagetesting.RunTestConsistentList(ctx, t, s, increaseRV(b), false, true, false)
-}
-
-func TestSuiteCompactRevision(t *testing.T) {
-	ctx, s, b := suiteSetup(t)
-	storagetesting.RunTestCompactRevision(ctx, t, s, increaseRV(b), compactStorage(b))
-}
-
-func TestSuiteListContinuation(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestListContinuation(ctx, t, s, checkTransformerReads(s.transformer.(*storagetesting.PrefixTransformer)))
-}
-
-func TestSuiteListPaginationRareObject(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestListPaginationRareObject(ctx, t, s, checkTransformerReads(s.transformer.(*storagetesting.PrefixTransformer)))
-}
-
-func TestSuiteListContinuationWithFilter(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestListContinuationWithFilter(ctx, t, s, checkTransformerReads(s.transformer.(*storagetesting.PrefixTransformer)))
-}
-
-func TestSuiteNamespaceScopedList(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestNamespaceScopedList(ctx, t, s)
-}
-
-func TestSuiteListInconsistentContinuation(t *testing.T) {
-	ctx, s, b := suiteSetup(t)
-	storagetesting.RunTestListInconsistentContinuation(ctx, t, s, compactStorage(b))
-}
-
-func TestSuiteListResourceVersionMatch(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestListResourceVersionMatch(ctx, t, &storeWithPrefixTransformer{s})
-}
-
-func TestSuiteGetListWithoutErrorAggregation(t *testing.T) {
-	ctx, s, _ := suiteSetup(t)
-	storagetesting.RunTestGetListWithoutErrorAggregation(ctx, t, &storeWithPrefixTransformer{s}, errors.New("bits flipped"))
 }
 
 func TestSuiteStats(t *testing.T) {

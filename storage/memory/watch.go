@@ -43,6 +43,36 @@ const (
 	eventBatch = 256
 )
 
+// Watch implements storage.Interface.Watch.
+func (s *store) Watch(ctx context.Context, key string, opts storage.ListOptions) (watch.Interface, error) {
+	preparedKey, err := s.prepareKey(key, opts.Recursive)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := s.versioner.ParseResourceVersion(opts.ResourceVersion)
+	if err != nil {
+		return nil, err
+	}
+	return s.watch(ctx, preparedKey, int64(rev), opts)
+}
+
+// RequestWatchProgress asks every watch of this resource opened with
+// ProgressNotify to send a progress bookmark as soon as it is caught up (the
+// watch cache uses it to learn how fresh it is).
+func (s *store) RequestWatchProgress(context.Context) error {
+	s.progressMu.Lock()
+	defer s.progressMu.Unlock()
+	close(s.progress)
+	s.progress = make(chan struct{})
+	return nil
+}
+
+func (s *store) progressRequested() <-chan struct{} {
+	s.progressMu.Lock()
+	defer s.progressMu.Unlock()
+	return s.progress
+}
+
 // watcher is one watch: a goroutine (run) that pulls the backend's event log
 // past the last revision it delivered, decodes, filters and sends to result.
 type watcher struct {

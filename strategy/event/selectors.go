@@ -17,31 +17,17 @@ limitations under the License.
 package event
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/storage"
 
 	"github.com/ephemera-dev/ephemera/internal/fieldlabel"
 )
 
-// GetAttrs mirrors event.GetAttrs.
-func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	ev, ok := obj.(*corev1.Event)
-	if !ok {
-		return nil, nil, fmt.Errorf("not an event")
-	}
-	return labels.Set(ev.Labels), ToSelectableFields(ev), nil
-}
-
-// Match mirrors event.Matcher.
-func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
-}
+// GetAttrs and Match mirror GetAttrs and Matcher
+// (pkg/registry/core/event/strategy.go): selectors see an event's labels and
+// ToSelectableFields.
+var GetAttrs, Match = fieldlabel.Selection("an event", ToSelectableFields)
 
 // ToSelectableFields mirrors event.ToSelectableFields: "source" falls
 // back to reportingController, "reportingComponent" is reportingController.

@@ -17,31 +17,17 @@ limitations under the License.
 package namespace
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/storage"
 
 	"github.com/ephemera-dev/ephemera/internal/fieldlabel"
 )
 
-// GetAttrs mirrors namespace.GetAttrs.
-func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	ns, ok := obj.(*corev1.Namespace)
-	if !ok {
-		return nil, nil, fmt.Errorf("not a namespace")
-	}
-	return labels.Set(ns.Labels), ToSelectableFields(ns), nil
-}
-
-// Match mirrors namespace.Match.
-func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
-}
+// GetAttrs and Match mirror GetAttrs and MatchNamespace
+// (pkg/registry/core/namespace/strategy.go): selectors see a namespace's
+// labels and ToSelectableFields.
+var GetAttrs, Match = fieldlabel.Selection("a namespace", ToSelectableFields)
 
 // ToSelectableFields mirrors namespace.ToSelectableFields
 // (including the legacy unprefixed "name" key).

@@ -22,11 +22,13 @@ package namespace
 
 import (
 	"context"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/storage/names"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
@@ -165,14 +167,14 @@ func (namespaceFinalizeStrategy) ValidateUpdate(ctx context.Context, obj, old ru
 	return apimachineryvalidation.ValidateObjectMetaUpdate(&newNs.ObjectMeta, &oldNs.ObjectMeta, field.NewPath("metadata"))
 }
 
-// MarkTerminating applies what kube-apiserver's namespace REST
-// Delete (pkg/registry/core/namespace/storage/storage.go, REST.Delete) does
-// to a namespace that is not yet being deleted, inside its GuaranteedUpdate:
-// set deletionTimestamp to now if unset and the phase to Terminating. The
-// caller (registry) handles preconditions, orphan/foreground finalizers, and
-// the final removal once spec.finalizers is empty. It reports whether the
-// object changed.
-func MarkTerminating(ns *corev1.Namespace, now metav1.Time) bool {
+// MarkTerminating applies what kube-apiserver's namespace REST Delete
+// (pkg/registry/core/namespace/storage/storage.go, REST.Delete) does to a
+// namespace that is not yet being deleted, inside its GuaranteedUpdate: set
+// deletionTimestamp to now if unset, the phase to Terminating, and the
+// garbage collector's finalizers the delete options ask for. The caller
+// (registry) handles preconditions and the final removal once spec.finalizers
+// is empty. It reports whether the object changed.
+func MarkTerminating(ns *corev1.Namespace, now metav1.Time, options *metav1.DeleteOptions) bool {
 	changed := false
 	if ns.DeletionTimestamp.IsZero() {
 		ns.DeletionTimestamp = &now
@@ -182,5 +184,54 @@ func MarkTerminating(ns *corev1.Namespace, now metav1.Time) bool {
 		ns.Status.Phase = corev1.NamespaceTerminating
 		changed = true
 	}
+	has := sets.New(ns.Finalizers...)
+	want := map[string]bool{
+		metav1.FinalizerOrphanDependents: shouldHaveOrphanFinalizer(options, has.Has(metav1.FinalizerOrphanDependents)),
+		metav1.FinalizerDeleteDependents: shouldHaveDeleteDependentsFinalizer(options, has.Has(metav1.FinalizerDeleteDependents)),
+	}
+	// Upstream rebuilds the list from a map, in no fixed order; here the
+	// finalizers already there keep their order and new ones follow.
+	var finalizers []string
+	for _, f := range ns.Finalizers {
+		if keep, managed := want[f]; !managed || keep {
+			finalizers = append(finalizers, f)
+		}
+	}
+	for _, f := range []string{metav1.FinalizerOrphanDependents, metav1.FinalizerDeleteDependents} {
+		if want[f] && !has.Has(f) {
+			finalizers = append(finalizers, f)
+		}
+	}
+	if !slices.Equal(finalizers, ns.Finalizers) {
+		ns.Finalizers = finalizers
+		changed = true
+	}
 	return changed
+}
+
+// shouldHaveOrphanFinalizer mirrors the function of that name in REST.Delete:
+// the deprecated orphanDependents wins over propagationPolicy; neither keeps
+// what the namespace has.
+func shouldHaveOrphanFinalizer(options *metav1.DeleteOptions, have bool) bool {
+	//lint:ignore SA1019 upstream still honours the deprecated field first
+	if o := options.OrphanDependents; o != nil {
+		return *o
+	}
+	if p := options.PropagationPolicy; p != nil {
+		return *p == metav1.DeletePropagationOrphan
+	}
+	return have
+}
+
+// shouldHaveDeleteDependentsFinalizer mirrors the function of that name in
+// REST.Delete (foreground deletion).
+func shouldHaveDeleteDependentsFinalizer(options *metav1.DeleteOptions, have bool) bool {
+	//lint:ignore SA1019 upstream still honours the deprecated field first
+	if o := options.OrphanDependents; o != nil {
+		return !*o
+	}
+	if p := options.PropagationPolicy; p != nil {
+		return *p == metav1.DeletePropagationForeground
+	}
+	return have
 }

@@ -88,10 +88,11 @@ func TestNamespaceStrategy(t *testing.T) {
 
 	del := ns.DeepCopy()
 	now := metav1.Now()
-	if !MarkTerminating(del, now) || del.DeletionTimestamp == nil || del.Status.Phase != corev1.NamespaceTerminating {
+	background := metav1.DeletePropagationBackground
+	if !MarkTerminating(del, now, &metav1.DeleteOptions{PropagationPolicy: &background}) || del.DeletionTimestamp == nil || del.Status.Phase != corev1.NamespaceTerminating || len(del.Finalizers) != 0 {
 		t.Errorf("MarkTerminating: %+v", del)
 	}
-	if MarkTerminating(del, metav1.Now()) || !del.DeletionTimestamp.Equal(&now) {
+	if MarkTerminating(del, metav1.Now(), &metav1.DeleteOptions{}) || !del.DeletionTimestamp.Equal(&now) {
 		t.Errorf("second call must be a no-op")
 	}
 	if s.NamespaceScoped() || s.AllowCreateOnUpdate(ctx) || !s.AllowUnconditionalUpdate(ctx) {
@@ -115,5 +116,36 @@ func TestSelection(t *testing.T) {
 	}
 	if _, _, err := FieldLabelConversion("spec.bogus", "v"); err == nil || err.Error() != "field label not supported: spec.bogus" {
 		t.Errorf("spec.bogus: %v", err)
+	}
+}
+
+// The garbage collector's finalizers a namespace delete adds, as REST.Delete
+// decides them (shouldHaveOrphanFinalizer, shouldHaveDeleteDependentsFinalizer);
+// confirmed on kube-apiserver v1.37.2: propagationPolicy=Foreground gives
+// metadata.finalizers ["foregroundDeletion"], Orphan gives ["orphan"].
+func TestMarkTerminatingFinalizers(t *testing.T) {
+	orphan, foreground := metav1.DeletePropagationOrphan, metav1.DeletePropagationForeground
+	yes, no := true, false
+	for _, tc := range []struct {
+		name     string
+		existing []string
+		options  metav1.DeleteOptions
+		want     []string
+	}{
+		{"no options keep none", nil, metav1.DeleteOptions{}, nil},
+		{"no options keep what is there", []string{"example.com/x", "orphan"}, metav1.DeleteOptions{}, []string{"example.com/x", "orphan"}},
+		{"foreground", nil, metav1.DeleteOptions{PropagationPolicy: &foreground}, []string{"foregroundDeletion"}},
+		{"orphan", []string{"example.com/x"}, metav1.DeleteOptions{PropagationPolicy: &orphan}, []string{"example.com/x", "orphan"}},
+		{"foreground replaces orphan", []string{"orphan", "example.com/x"}, metav1.DeleteOptions{PropagationPolicy: &foreground}, []string{"example.com/x", "foregroundDeletion"}},
+		//lint:ignore SA1019 the deprecated field is still honoured, first
+		{"orphanDependents=true wins over propagationPolicy", nil, metav1.DeleteOptions{OrphanDependents: &yes, PropagationPolicy: &foreground}, []string{"orphan"}},
+		//lint:ignore SA1019 the deprecated field is still honoured, first
+		{"orphanDependents=false means foreground", nil, metav1.DeleteOptions{OrphanDependents: &no}, []string{"foregroundDeletion"}},
+	} {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a", Finalizers: tc.existing}}
+		MarkTerminating(ns, metav1.Now(), &tc.options)
+		if !apiequality.Semantic.DeepEqual(ns.Finalizers, tc.want) {
+			t.Errorf("%s: finalizers %q, want %q", tc.name, ns.Finalizers, tc.want)
+		}
 	}
 }

@@ -24,14 +24,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/names"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	"github.com/ephemera-dev/ephemera/internal/fieldlabel"
 	"github.com/ephemera-dev/ephemera/strategy/validation"
 )
 
@@ -122,16 +121,13 @@ func ToSelectableFields(node *corev1.Node) fields.Set {
 	})
 }
 
-// GetAttrs mirrors node.GetAttrs.
-func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	n, ok := obj.(*corev1.Node)
-	if !ok {
-		return nil, nil, fmt.Errorf("not a node")
-	}
-	return labels.Set(n.Labels), ToSelectableFields(n), nil
-}
+// FieldLabelConversion accepts the field selectors
+// pkg/apis/core/v1/conversion.go registers for nodes: metadata.name and
+// spec.unschedulable (`kubectl get nodes --field-selector
+// spec.unschedulable=false`).
+var FieldLabelConversion = fieldlabel.Conversion("metadata.name", "spec.unschedulable")
 
-// Match is the selection predicate of nodes.
-func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
-}
+// GetAttrs and Match mirror GetAttrs and MatchNode
+// (pkg/registry/core/node/strategy.go): selectors see a node's labels and
+// ToSelectableFields.
+var GetAttrs, Match = fieldlabel.Selection("a node", ToSelectableFields)

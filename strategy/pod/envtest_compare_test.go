@@ -1,5 +1,3 @@
-//go:build envtest
-
 /*
 Copyright The Ephemera Authors.
 
@@ -19,13 +17,8 @@ limitations under the License.
 package pod
 
 // Compares Ephemera's defaulting and PrepareForCreate/PrepareForUpdate with a
-// real kube-apiserver v1.37.2 (controller-runtime envtest). Run with
-//
-//	KUBEBUILDER_ASSETS=$HOME/.cache/ephemera/reference/k8s-v1.37.2-etcd-v3.7.0 \
-//	  go test -tags envtest -run TestAgainstRealServer ./strategy/
-//
-// The build tag keeps it out of the default unit run; with the tag it fails
-// (never skips) when the assets are missing.
+// real kube-apiserver v1.37.2 (controller-runtime envtest). It needs the
+// reference binaries (see internal/referencetest); `make test` runs it.
 
 import (
 	"context"
@@ -33,11 +26,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ephemera-dev/ephemera/strategy/namespace"
-
-	"github.com/ephemera-dev/ephemera/strategy/defaults"
 	"github.com/pmezard/go-difflib/difflib"
-
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -48,6 +37,10 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
+	"github.com/ephemera-dev/ephemera/strategy/defaults"
+	"github.com/ephemera-dev/ephemera/strategy/namespace"
 )
 
 func richPod() *corev1.Pod {
@@ -111,7 +104,7 @@ func richPod() *corev1.Pod {
 }
 
 func TestAgainstRealServer(t *testing.T) {
-	env := &envtest.Environment{}
+	env := &envtest.Environment{BinaryAssetsDirectory: referencetest.Assets(t, "kube-apiserver", "etcd")}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatalf("envtest: %v", err)

@@ -17,42 +17,45 @@ limitations under the License.
 package pod
 
 import (
-	"strings"
-
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/sets"
+	resourcehelper "k8s.io/component-helpers/resource"
+	kubectlresource "k8s.io/kubectl/pkg/util/resource"
 )
 
 // Pod-level resource defaulting run by podStrategy.PrepareForCreate, mirroring
 // podutil.DefaultPodLevelResources (pkg/api/pod/util.go) with PodLevelResources
-// and PodLevelResourcesFixDefaulting on (both default in 1.37). Container
-// aggregation mirrors k8s.io/component-helpers/resource
-// AggregateContainerRequests/Limits with default options (spec values only).
+// and PodLevelResourcesFixDefaulting on (both default in 1.37). Upstream
+// aggregates container resources with k8s.io/component-helpers/resource
+// (AggregateContainerRequests/Limits, default options: spec values only);
+// so does Ephemera.
 
-func isPodLevelResource(name corev1.ResourceName) bool {
-	return name == corev1.ResourceCPU || name == corev1.ResourceMemory || isHugePages(name)
-}
-
-func isHugePages(name corev1.ResourceName) bool {
-	return strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix)
-}
-
-// defaultPodLevelResources mirrors DefaultPodLevelResources.
+// defaultPodLevelResources mirrors DefaultPodLevelResources: the three steps
+// run in upstream's order, each on the result of the previous one.
 func defaultPodLevelResources(pod *corev1.Pod) {
 	r := pod.Spec.Resources
 	if r == nil || (len(r.Requests) == 0 && len(r.Limits) == 0) {
 		return
 	}
-	// Ephemeral containers are excluded from the aggregation, as upstream.
-	containerLimits := aggregateContainers(pod.Spec.Containers, pod.Spec.InitContainers, func(c *corev1.Container) corev1.ResourceList { return c.Resources.Limits })
-	containerRequests := aggregateContainers(pod.Spec.Containers, pod.Spec.InitContainers, func(c *corev1.Container) corev1.ResourceList { return c.Resources.Requests })
+	// Ephemeral containers are excluded from the aggregation, as upstream:
+	// it converts only containers and init containers.
+	containers := &corev1.Pod{Spec: corev1.PodSpec{Containers: pod.Spec.Containers, InitContainers: pod.Spec.InitContainers}}
+	defaultHugePagePodLevelLimits(r, containers)
+	defaultPodLevelRequests(r, containers)
+	defaultPodLevelLimits(r, &pod.Spec, containers)
+}
 
-	// 1. Hugepage limits from the container sum, unless a pod-level request exists.
+// defaultHugePagePodLevelLimits mirrors defaultHugePagePodLevelLimits:
+// hugepage limits come from the container sum unless a pod-level request for
+// them exists. cpu and memory are overcommittable and left to the next steps.
+func defaultHugePagePodLevelLimits(r *corev1.ResourceRequirements, containers *corev1.Pod) {
 	limits := r.Limits
 	if limits == nil {
 		limits = corev1.ResourceList{}
 	}
-	for name, q := range containerLimits {
-		if !isHugePages(name) {
+	for name, q := range resourcehelper.AggregateContainerLimits(containers, resourcehelper.PodResourcesOptions{}) {
+		if !resourcehelper.IsSupportedPodLevelResource(name) || !kubectlresource.IsHugePageResourceName(name) {
 			continue
 		}
 		if _, ok := r.Requests[name]; ok {
@@ -65,52 +68,65 @@ func defaultPodLevelResources(pod *corev1.Pod) {
 	if len(limits) > 0 {
 		r.Limits = limits
 	}
+}
 
-	// 2. Requests: overcommittable resources (cpu, memory) from the container
-	// sum, then anything with a pod-level limit from that limit.
+// defaultPodLevelRequests mirrors defaultPodLevelRequests: overcommittable
+// resources (of the supported cpu, memory and hugepages-*, that is cpu and
+// memory: helper.IsOvercommitAllowed excludes hugepages) from the container
+// sum, then anything with a pod-level limit from that limit.
+func defaultPodLevelRequests(r *corev1.ResourceRequirements, containers *corev1.Pod) {
 	requests := r.Requests
 	if requests == nil {
 		requests = corev1.ResourceList{}
 	}
-	for name, q := range containerRequests {
-		if _, ok := requests[name]; !ok && (name == corev1.ResourceCPU || name == corev1.ResourceMemory) {
+	for name, q := range resourcehelper.AggregateContainerRequests(containers, resourcehelper.PodResourcesOptions{}) {
+		if _, ok := requests[name]; !ok && resourcehelper.IsSupportedPodLevelResource(name) && !kubectlresource.IsHugePageResourceName(name) {
 			requests[name] = q
 		}
 	}
 	for name, q := range r.Limits {
-		if _, ok := requests[name]; !ok && isPodLevelResource(name) {
+		if _, ok := requests[name]; !ok && resourcehelper.IsSupportedPodLevelResource(name) {
 			requests[name] = q.DeepCopy()
 		}
 	}
 	if len(requests) > 0 {
 		r.Requests = requests
 	}
+}
 
-	// 3. Limits = max(pod request, container limit sum) for requested
-	// resources without a pod-level limit that every container limits
-	// (init, regular and ephemeral, as podutil.aggregateContainerLimits visits).
-	candidates := map[corev1.ResourceName]bool{}
+// defaultPodLevelLimits mirrors defaultPodLevelLimits: a requested resource
+// without a pod-level limit gets max(pod request, container limit sum) when
+// every container limits it (init, regular and ephemeral, as upstream's
+// aggregateContainerLimits visits AllContainers).
+func defaultPodLevelLimits(r *corev1.ResourceRequirements, spec *corev1.PodSpec, containers *corev1.Pod) {
+	candidates := sets.New[corev1.ResourceName]()
 	for name := range r.Requests {
-		if _, ok := r.Limits[name]; !ok && isPodLevelResource(name) {
-			candidates[name] = true
+		if _, ok := r.Limits[name]; !ok && resourcehelper.IsSupportedPodLevelResource(name) {
+			candidates.Insert(name)
 		}
 	}
-	visitAllContainers(&pod.Spec, func(c *corev1.Container) {
+	visitAllContainers(spec, func(c *corev1.Container) {
 		for name := range candidates {
 			if _, ok := c.Resources.Limits[name]; !ok {
-				delete(candidates, name)
+				candidates.Delete(name)
 			}
 		}
 	})
-	if len(candidates) == 0 {
+	if candidates.Len() == 0 {
 		return
 	}
+	containerLimits := resourcehelper.AggregateContainerLimits(containers, resourcehelper.PodResourcesOptions{})
 	for name := range candidates {
 		val, ok := containerLimits[name]
 		if !ok {
 			continue
 		}
-		podReq := r.Requests[name]
+		var podReq resource.Quantity
+		if r.Requests != nil {
+			podReq = r.Requests[name]
+		}
+		// A pod-level request above the containers' limits raises the
+		// limit, so that requests <= limits still validates.
 		if podReq.Cmp(val) > 0 {
 			val = podReq
 		}
@@ -118,53 +134,5 @@ func defaultPodLevelResources(pod *corev1.Pod) {
 			r.Limits = corev1.ResourceList{}
 		}
 		r.Limits[name] = val
-	}
-}
-
-// aggregateContainers mirrors aggregateContainerResourcesByFn: the sum over
-// regular containers and restartable (sidecar) init containers, raised to the
-// peak usage while any init container runs (itself plus earlier sidecars).
-func aggregateContainers(containers, initContainers []corev1.Container, get func(*corev1.Container) corev1.ResourceList) corev1.ResourceList {
-	result := corev1.ResourceList{}
-	for i := range containers {
-		addResources(result, get(&containers[i]))
-	}
-	sidecars := corev1.ResourceList{}
-	initPeak := corev1.ResourceList{}
-	for i := range initContainers {
-		c := &initContainers[i]
-		res := get(c)
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			addResources(result, res)
-			addResources(sidecars, res)
-			res = sidecars
-		} else {
-			combined := corev1.ResourceList{}
-			addResources(combined, res)
-			addResources(combined, sidecars)
-			res = combined
-		}
-		maxResources(initPeak, res)
-	}
-	maxResources(result, initPeak)
-	return result
-}
-
-func addResources(list, add corev1.ResourceList) {
-	for name, q := range add {
-		if v, ok := list[name]; ok {
-			v.Add(q)
-			list[name] = v
-		} else {
-			list[name] = q.DeepCopy()
-		}
-	}
-}
-
-func maxResources(list, other corev1.ResourceList) {
-	for name, q := range other {
-		if v, ok := list[name]; !ok || q.Cmp(v) > 0 {
-			list[name] = q.DeepCopy()
-		}
 	}
 }

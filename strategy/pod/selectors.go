@@ -17,37 +17,19 @@ limitations under the License.
 package pod
 
 import (
-	"fmt"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/storage"
 
 	"github.com/ephemera-dev/ephemera/internal/fieldlabel"
 )
 
-// GetAttrs mirrors pod.GetAttrs.
-func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return nil, nil, fmt.Errorf("not a pod")
-	}
-	return labels.Set(pod.Labels), ToSelectableFields(pod), nil
-}
-
-// Match mirrors pod.Match (spec.nodeName is an index field upstream).
-func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{
-		Label:       label,
-		Field:       field,
-		GetAttrs:    GetAttrs,
-		IndexFields: []string{"spec.nodeName"},
-	}
-}
+// GetAttrs and Match mirror GetAttrs and MatchPod
+// (pkg/registry/core/pod/strategy.go): selectors see a pod's labels and
+// ToSelectableFields; spec.nodeName is an index field.
+var GetAttrs, Match = fieldlabel.Selection("a pod", ToSelectableFields, "spec.nodeName")
 
 // ToSelectableFields mirrors pod.ToSelectableFields. status.podIPs is
 // accepted by the field-label conversion but, as upstream, has no value

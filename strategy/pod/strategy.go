@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage/names"
+	"k8s.io/kubectl/pkg/util/qos"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/ephemera-dev/ephemera/strategy/validation"
@@ -101,8 +102,13 @@ func (podStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	mutateTopologySpreadConstraints(pod)
 	applyAppArmorVersionSkew(ctx, pod)
 	defaultPodLevelResources(pod)
-	// qos.GetPodQOS returns the stored class when set; status was just reset.
-	pod.Status.QOSClass = computePodQOS(pod)
+	// Upstream's qos.GetPodQOS returns the stored class when set; status was
+	// just reset, so it computes the class. kubectl's qos.ComputePodQOS is
+	// upstream's ComputePodQOS (pkg/apis/core/helper/qos) for v1 pods with
+	// PodLevelResources and PodLevelResourcesFixKubeletQOSClass on, as in
+	// 1.37: pod-level cpu/memory/hugepages decide when set, otherwise init
+	// and regular containers (never ephemeral ones).
+	pod.Status.QOSClass = qos.ComputePodQOS(pod)
 }
 
 // PrepareForUpdate mirrors podStrategy.PrepareForUpdate: status is kept,

@@ -46,13 +46,3 @@ func TestServiceAccountStrategy(t *testing.T) {
 		t.Errorf("serviceaccount flags")
 	}
 }
-
-// Service accounts have no field-label conversion of their own upstream: the
-// scheme's default (metadata.name, metadata.namespace) applies.
-func TestSelection(t *testing.T) {
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"}}
-	_, sf, err := GetAttrs(sa)
-	if err != nil || sf["metadata.name"] != "default" || sf["metadata.namespace"] != "ns" || len(sf) != 2 {
-		t.Errorf("serviceaccount fields %v %v", sf, err)
-	}
-}

@@ -14,30 +14,25 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package rolebinding is the REST storage of role bindings (k8s.io/kubernetes
-// pkg/registry/rbac/rolebinding/storage) behind upstream's escalation check
-// (rolebinding/policybased): a user may bind a role only when allowed to
-// "bind" it or when already holding all its permissions in the namespace.
+// Package rolebinding is the storage of role bindings (k8s.io/kubernetes
+// pkg/registry/rbac/rolebinding/storage) and the table columns bindings
+// share. It is served behind upstream's escalation check
+// (rolebinding/policybased, registry/rbac.BindingGuard): a user may bind a
+// role only when allowed to "bind" it or when already holding all its
+// permissions in the namespace.
 package rolebinding
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	rbacv1beta1 "k8s.io/api/rbac/v1beta1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
-	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
-	authzrbac "github.com/ephemera-dev/ephemera/authorization/rbac"
-	rbacregistry "github.com/ephemera-dev/ephemera/registry/rbac"
 	"github.com/ephemera-dev/ephemera/registry/table"
 	strategy "github.com/ephemera-dev/ephemera/strategy/rbac"
 )
@@ -53,7 +48,6 @@ func NewStore(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (
 		CreateStrategy:            s,
 		UpdateStrategy:            s,
 		DeleteStrategy:            s,
-		Decorator:                 rbacregistry.ListItemsWithoutKind,
 		TableConvertor:            table.Convertor{Columns: Columns("roleBinding"), Row: row},
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter}); err != nil {
@@ -98,60 +92,4 @@ func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) 
 		return nil, nil, fmt.Errorf("expected *v1.RoleBinding, got %T", obj)
 	}
 	return Cells(b.Name, b.RoleRef, b.CreationTimestamp, b.Subjects), nil, nil
-}
-
-// REST is the served storage: the store with the escalation check.
-type REST struct {
-	*genericregistry.Store
-	Authorizer authorizer.UnconditionalAuthorizer
-	Resolver   authzrbac.Resolver
-}
-
-// Create refuses a binding to a role whose permissions the user neither may
-// bind nor holds, unless the user is in system:masters.
-func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	if rbacregistry.EscalationAllowed(ctx) {
-		return r.Store.Create(ctx, obj, createValidation, options)
-	}
-	if err := r.check(ctx, obj.(*rbacv1.RoleBinding)); err != nil {
-		return nil, err
-	}
-	return r.Store.Create(ctx, obj, createValidation, options)
-}
-
-// Update applies the same check to the updated object.
-func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	if rbacregistry.EscalationAllowed(ctx) {
-		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
-	}
-	checked := rest.WrapUpdatedObjectInfo(objInfo, func(ctx context.Context, obj, old runtime.Object) (runtime.Object, error) {
-		if rbacregistry.IsOnlyMutatingGCFields(obj, old) {
-			return obj, nil
-		}
-		if err := r.check(ctx, obj.(*rbacv1.RoleBinding)); err != nil {
-			return nil, err
-		}
-		return obj, nil
-	})
-	return r.Store.Update(ctx, name, checked, createValidation, updateValidation, forceAllowCreate, options)
-}
-
-// check: allowed to bind the role, or holding all its rules. The namespace is
-// the request's (the object's may still be empty).
-func (r *REST) check(ctx context.Context, b *rbacv1.RoleBinding) error {
-	namespace, ok := genericapirequest.NamespaceFrom(ctx)
-	if !ok {
-		return apierrors.NewBadRequest("namespace is required")
-	}
-	if rbacregistry.BindingAuthorized(ctx, b.RoleRef, namespace, r.Authorizer) {
-		return nil
-	}
-	rules, err := r.Resolver.RoleReferenceRules(ctx, b.RoleRef, namespace)
-	if err != nil {
-		return err
-	}
-	if err := authzrbac.ConfirmNoEscalation(ctx, r.Resolver, rules); err != nil {
-		return apierrors.NewForbidden(rbacv1.Resource("rolebindings"), b.Name, err)
-	}
-	return nil
 }

@@ -33,7 +33,6 @@ import (
 	examplev1 "k8s.io/apiserver/pkg/apis/example/v1"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
-	"k8s.io/utils/ptr"
 )
 
 func podKey(ns, name string) string { return "/pods/" + ns + "/" + name }
@@ -213,111 +212,6 @@ func TestTTLExpiryEmitsDeleted(t *testing.T) {
 	}
 }
 
-// A watcher that does not keep up is ended with 410 once the history it
-// still needs is compacted, and writers are never blocked by it.
-func TestSlowWatcherGetsExpiredNotSilentDrops(t *testing.T) {
-	ctx, s, b := testSetup(t, withBackendOptions(WithMaxEvents(50)))
-	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: strconv.FormatInt(b.Revision(), 10), Recursive: true, Predicate: storage.Everything})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	// Nobody reads w: the writes below must still complete promptly.
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; i < 1000; i++ {
-			mustCreate(t, ctx, s, "ns", fmt.Sprintf("p%04d", i))
-		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("writers blocked by a slow watcher")
-	}
-	// The watcher delivered a contiguous prefix of the events, then a 410.
-	var last int64
-	for e := range w.ResultChan() {
-		if e.Type == watch.Error {
-			status, ok := e.Object.(*metav1.Status)
-			if !ok || status.Code != 410 || status.Reason != metav1.StatusReasonExpired || status.Message != "The resourceVersion for the provided watch is too old." {
-				t.Fatalf("unexpected error event %#v", e.Object)
-			}
-			return
-		}
-		rv, _ := strconv.ParseInt(e.Object.(*example.Pod).ResourceVersion, 10, 64)
-		if last != 0 && rv != last+1 {
-			t.Fatalf("event gap: %d after %d", rv, last)
-		}
-		last = rv
-	}
-	t.Fatal("watch ended without an error event")
-}
-
-// Watch-list (SendInitialEvents=true, as client-go 0.37 uses by default):
-// initial ADDED events, then a bookmark annotated
-// k8s.io/initial-events-end=true at the list revision, then live events.
-func TestWatchListInitialEventsEndBookmark(t *testing.T) {
-	ctx, s, b := testSetup(t)
-	mustCreate(t, ctx, s, "ns", "a")
-	mustCreate(t, ctx, s, "ns", "b")
-	listRev := b.Revision()
-	pred := storage.Everything
-	pred.AllowWatchBookmarks = true
-	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: pred, SendInitialEvents: ptr.To(true), ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	for _, name := range []string{"a", "b"} {
-		e := nextEvent(t, w)
-		if e.Type != watch.Added || e.Object.(*example.Pod).Name != name {
-			t.Fatalf("got %s %v, want ADDED %s", e.Type, e.Object, name)
-		}
-	}
-	e := nextEvent(t, w)
-	if e.Type != watch.Bookmark {
-		t.Fatalf("got %s, want BOOKMARK", e.Type)
-	}
-	bm := e.Object.(*example.Pod)
-	if bm.Annotations[metav1.InitialEventsAnnotationKey] != "true" || bm.ResourceVersion != strconv.FormatInt(listRev, 10) {
-		t.Fatalf("bad end-of-initial-events bookmark: %#v", bm.ObjectMeta)
-	}
-	mustCreate(t, ctx, s, "ns", "c")
-	if e := nextEvent(t, w); e.Type != watch.Added || e.Object.(*example.Pod).Name != "c" {
-		t.Fatalf("got %s %v, want ADDED c", e.Type, e.Object)
-	}
-}
-
-// A continue token whose revision was compacted gets etcd3's 410 with a
-// fresh continue token for an inconsistent continuation.
-func TestContinueTokenTooOld(t *testing.T) {
-	ctx, s, b := testSetup(t)
-	for i := 0; i < 3; i++ {
-		mustCreate(t, ctx, s, "ns", fmt.Sprintf("p%d", i))
-	}
-	pred := storage.Everything
-	pred.Limit = 1
-	page := &example.PodList{}
-	if err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: pred}, page); err != nil {
-		t.Fatal(err)
-	}
-	if page.Continue == "" || page.RemainingItemCount == nil || *page.RemainingItemCount != 2 {
-		t.Fatalf("first page: continue %q remaining %v", page.Continue, page.RemainingItemCount)
-	}
-	mustCreate(t, ctx, s, "ns", "p9")
-	if err := b.Compact(b.Revision()); err != nil {
-		t.Fatal(err)
-	}
-	pred.Continue = page.Continue
-	err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: pred}, &example.PodList{})
-	status, ok := err.(apierrors.APIStatus)
-	if !ok || status.Status().Code != 410 || status.Status().ListMeta.Continue == "" ||
-		status.Status().Message != inconsistentCont {
-		t.Fatalf("got %v, want 410 with an inconsistent-continue token", err)
-	}
-}
-
 // The decorator wires config.Prefix + resourcePrefix and config.Codec.
 func TestDecorator(t *testing.T) {
 	b := NewBackend()
@@ -339,24 +233,6 @@ func TestDecorator(t *testing.T) {
 	b.Close()
 	if err := s.ReadinessCheck(); err == nil {
 		t.Fatal("ReadinessCheck after Close should fail")
-	}
-}
-
-// Close ends open watches.
-func TestCloseEndsWatches(t *testing.T) {
-	ctx, s, b := testSetup(t)
-	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: "1", Recursive: true, Predicate: storage.Everything})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Close()
-	select {
-	case _, ok := <-w.ResultChan():
-		if ok {
-			t.Fatal("unexpected event")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("watch not closed by Backend.Close")
 	}
 }
 
@@ -432,90 +308,6 @@ func TestFutureRevisionWait(t *testing.T) {
 	}
 }
 
-// History is bounded by event count: old revisions become unreadable with
-// etcd3's 410 messages, and CompactRevision reports the cut.
-func TestAutomaticCompactionByCount(t *testing.T) {
-	ctx, s, b := testSetup(t, withBackendOptions(WithMaxEvents(10)))
-	first := mustCreate(t, ctx, s, "ns", "p0")
-	for i := 1; i < 30; i++ {
-		mustCreate(t, ctx, s, "ns", fmt.Sprintf("p%d", i))
-	}
-	if s.CompactRevision() == 0 || len(b.events) > 10+10/8 {
-		t.Fatalf("no compaction: compactRev %d, %d events kept", s.CompactRevision(), len(b.events))
-	}
-	err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything, ResourceVersion: first.ResourceVersion, ResourceVersionMatch: metav1.ResourceVersionMatchExact}, &example.PodList{})
-	if !apierrors.IsResourceExpired(err) || err.Error() != "The resourceVersion for the provided list is too old." {
-		t.Fatalf("list at compacted RV: %v", err)
-	}
-	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: first.ResourceVersion, Recursive: true, Predicate: storage.Everything})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	e := nextEvent(t, w)
-	if status, ok := e.Object.(*metav1.Status); e.Type != watch.Error || !ok || status.Code != 410 || status.Message != "The resourceVersion for the provided watch is too old." {
-		t.Fatalf("watch at compacted RV: %s %#v", e.Type, e.Object)
-	}
-	// The current state is complete.
-	list := &example.PodList{}
-	if err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, list); err != nil || len(list.Items) != 30 {
-		t.Fatalf("list after compaction: %d items, %v", len(list.Items), err)
-	}
-	// A watch from a recent revision replays what is kept.
-	recent := strconv.FormatInt(b.Revision()-3, 10)
-	w2, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: recent, Recursive: true, Predicate: storage.Everything})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w2.Stop()
-	for i := 0; i < 3; i++ {
-		if e := nextEvent(t, w2); e.Type != watch.Added {
-			t.Fatalf("replay event %d: %s", i, e.Type)
-		}
-	}
-}
-
-// History is bounded by age too.
-func TestAutomaticCompactionByAge(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Unix(1000, 0)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	ctx, s, b := testSetup(t, withBackendOptions(WithClock(clock), WithRetention(time.Minute)))
-	mustCreate(t, ctx, s, "ns", "old")
-	mu.Lock()
-	now = now.Add(2 * time.Minute)
-	mu.Unlock()
-	recent := mustCreate(t, ctx, s, "ns", "new")
-	rv, _ := strconv.ParseInt(recent.ResourceVersion, 10, 64)
-	if got := b.CompactRevision(); got != rv-1 {
-		t.Fatalf("CompactRevision = %d, want %d (everything before the recent write)", got, rv-1)
-	}
-	if len(b.events) != 1 || b.events[0].rev != rv {
-		t.Fatalf("kept events %v, want only rev %d", b.events, rv)
-	}
-}
-
-// RequestWatchProgress makes ProgressNotify watches send a bookmark at the
-// current revision.
-func TestRequestWatchProgress(t *testing.T) {
-	ctx, s, b := testSetup(t, withBackendOptions(WithProgressNotifyInterval(time.Hour)))
-	mustCreate(t, ctx, s, "ns", "a")
-	w, err := s.Watch(ctx, "/pods/", storage.ListOptions{ResourceVersion: strconv.FormatInt(b.Revision(), 10), Recursive: true, Predicate: storage.Everything, ProgressNotify: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	// A write to another resource moves the revision on.
-	increaseRV(b)(ctx, t)
-	if err := s.RequestWatchProgress(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e := nextEvent(t, w)
-	if e.Type != watch.Bookmark || e.Object.(*example.Pod).ResourceVersion != strconv.FormatInt(b.Revision(), 10) {
-		t.Fatalf("got %s %#v, want BOOKMARK at %d", e.Type, e.Object, b.Revision())
-	}
-}
-
 // Like kube-apiserver's watch cache, a list at resourceVersion "0" ignores
 // limit; with WithEtcd3Reads it pages like etcd3.
 func TestListRV0IgnoresLimit(t *testing.T) {
@@ -541,70 +333,5 @@ func TestListRV0IgnoresLimit(t *testing.T) {
 		if len(list.Items) != wantItems || (list.Continue != "") != wantContinue {
 			t.Fatalf("etcd3=%v: %d items, continue %q; want %d items, continue=%v", etcd3, len(list.Items), list.Continue, wantItems, wantContinue)
 		}
-	}
-}
-
-// AllowWatchBookmarks: like the watch cache, a bookmark is sent 2 s before
-// the request deadline, but only once the revision has moved past the
-// watch's start.
-func TestWatchBookmarksBeforeDeadline(t *testing.T) {
-	for _, advance := range []bool{false, true} {
-		ctx, s, b := testSetup(t)
-		mustCreate(t, ctx, s, "ns", "a")
-		pred := storage.Everything
-		pred.AllowWatchBookmarks = true
-		wctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
-		w, err := s.Watch(wctx, "/pods/", storage.ListOptions{ResourceVersion: strconv.FormatInt(b.Revision(), 10), Recursive: true, Predicate: pred})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if advance {
-			increaseRV(b)(ctx, t)
-		}
-		var got []watch.Event
-		for e := range w.ResultChan() {
-			got = append(got, e)
-		}
-		cancel()
-		if !advance && len(got) != 0 {
-			t.Fatalf("revision unchanged: got %v, want no events", got)
-		}
-		if advance && (len(got) != 1 || got[0].Type != watch.Bookmark || got[0].Object.(*example.Pod).ResourceVersion != strconv.FormatInt(b.Revision(), 10)) {
-			t.Fatalf("revision advanced: got %v, want one bookmark at %d", got, b.Revision())
-		}
-	}
-}
-
-// Compaction drops superseded versions and deleted keys entirely, and keeps
-// what is visible at the compacted revision readable.
-func TestCompactDropsDeadVersions(t *testing.T) {
-	ctx, s, b := testSetup(t)
-	mustCreate(t, ctx, s, "ns", "gone")
-	mustCreate(t, ctx, s, "ns", "kept")
-	if err := s.GuaranteedUpdate(ctx, podKey("ns", "kept"), &example.Pod{}, false, nil, storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
-		obj.(*example.Pod).Spec.NodeName = "n1"
-		return obj, nil
-	}), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Delete(ctx, podKey("ns", "gone"), &example.Pod{}, nil, storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rev := b.Revision()
-	if err := b.Compact(rev); err != nil {
-		t.Fatal(err)
-	}
-	if len(b.keys) != 1 || b.keys[0] != podKey("ns", "kept") || len(b.history[podKey("ns", "kept")]) != 1 || len(b.shrinkable) != 0 {
-		t.Fatalf("after compaction: keys %v, history %v, shrinkable %v", b.keys, b.history, b.shrinkable)
-	}
-	list := &example.PodList{}
-	if err := s.GetList(ctx, "/pods/", storage.ListOptions{Recursive: true, Predicate: storage.Everything, ResourceVersion: strconv.FormatInt(rev, 10), ResourceVersionMatch: metav1.ResourceVersionMatchExact}, list); err != nil {
-		t.Fatal(err)
-	}
-	if len(list.Items) != 1 || list.Items[0].Spec.NodeName != "n1" {
-		t.Fatalf("list at compacted revision: %+v", list.Items)
-	}
-	if err := b.Compact(rev + 1); err == nil {
-		t.Fatal("compacting a future revision should fail")
 	}
 }
