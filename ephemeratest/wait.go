@@ -45,11 +45,11 @@ const (
 func WaitForPod(ctx context.Context, cs kubernetes.Interface, namespace, name string, condition func(*corev1.Pod) (bool, error)) (*corev1.Pod, error) {
 	selector := fields.OneTermEqualSelector("metadata.name", name).String()
 	lw := &cache.ListWatch{
-		ListFunc: func(opts metav1.ListOptions) (runtime.Object, error) {
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			opts.FieldSelector = selector
 			return cs.CoreV1().Pods(namespace).List(ctx, opts)
 		},
-		WatchFunc: func(opts metav1.ListOptions) (watch.Interface, error) {
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			opts.FieldSelector = selector
 			return cs.CoreV1().Pods(namespace).Watch(ctx, opts)
 		},

@@ -1,5 +1,3 @@
-//go:build envtest
-
 /*
 Copyright The Ephemera Authors.
 
@@ -27,8 +25,8 @@ package faults_test
 // priority level (by UID) on each response, so those headers are compared
 // only on the 429 that APF itself answers. Run with
 //
-//	KUBEBUILDER_ASSETS=$HOME/.cache/ephemera/reference/k8s-v1.37.2-etcd-v3.7.0 \
-//	  go test -tags envtest -run TestFaultsAgainstRealServer ./faults/
+//	KUBEBUILDER_ASSETS=$(hack/reference-binaries.sh | tail -n1) \
+//	  go test -run TestFaultsAgainstRealServer ./faults/
 //
 // Faults kube-apiserver cannot be made to produce on demand are not
 // compared here; their answers come from the same k8s.io/apiserver code
@@ -44,7 +42,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -63,6 +60,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/ephemera-dev/ephemera/faults"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 type response struct {
@@ -155,9 +153,7 @@ func same(t *testing.T, what string, code int, real, fake response, apf bool) {
 const podJSON = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"app","image":"nginx:1.27"}]}}`
 
 func TestFaultsAgainstRealServer(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Fatal("KUBEBUILDER_ASSETS must name the reference kube-apiserver and etcd (make test sets it)")
-	}
+	referencetest.Assets(t, "kube-apiserver", "etcd")
 	ctrllog.SetLogger(logr.Discard())
 	env := &envtest.Environment{}
 	// Without the watch cache, a watch reads etcd's history, which

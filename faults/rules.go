@@ -17,10 +17,8 @@ limitations under the License.
 package faults
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -409,13 +407,3 @@ func intersects(a, b []string) bool {
 	}
 	return false
 }
-
-// durationOr returns d, or def when d is zero.
-func durationOr(d metav1.Duration, def time.Duration) time.Duration {
-	if d.Duration == 0 {
-		return def
-	}
-	return d.Duration
-}
-
-var errNoRule = errors.New("no such rule")

@@ -31,25 +31,13 @@ import (
 
 	"github.com/ephemera-dev/ephemera/apiserver"
 	"github.com/ephemera-dev/ephemera/conformance"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
-// referenceKubectl is where hack/reference-binaries.sh puts kubectl v1.37.2.
+// referenceKubectl is kubectl v1.37.2 from the reference binaries.
 func referenceKubectl(t *testing.T) string {
 	t.Helper()
-	candidates := []string{}
-	if a := os.Getenv("KUBEBUILDER_ASSETS"); a != "" {
-		candidates = append(candidates, filepath.Join(a, "kubectl"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".cache/ephemera/reference/k8s-v1.37.2-etcd-v3.7.0/kubectl"))
-	}
-	for _, c := range candidates {
-		if _, err := os.Stat(c); err == nil {
-			return c
-		}
-	}
-	t.Skipf("reference kubectl v1.37.2 not found (looked at %v): run hack/reference-binaries.sh", candidates)
-	return ""
+	return filepath.Join(referencetest.Assets(t, "kubectl"), "kubectl")
 }
 
 func writeKubeconfig(t *testing.T, cfg *rest.Config) string {

@@ -31,9 +31,7 @@ import (
 func (k *Kubelet) forget(uid types.UID) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, ok := k.pods[uid]; ok {
-		delete(k.pods, uid)
-	}
+	delete(k.pods, uid)
 	k.node.forget(uid)
 }
 

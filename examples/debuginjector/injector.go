@@ -123,11 +123,11 @@ func debugPatch(pod *corev1.Pod, ec corev1.EphemeralContainer) ([]byte, bool, er
 func WaitRunning(ctx context.Context, cs kubernetes.Interface, namespace, pod, container string) (*corev1.Pod, error) {
 	selector := fields.OneTermEqualSelector("metadata.name", pod).String()
 	lw := &cache.ListWatch{
-		ListFunc: func(opts metav1.ListOptions) (runtime.Object, error) {
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			opts.FieldSelector = selector
 			return cs.CoreV1().Pods(namespace).List(ctx, opts)
 		},
-		WatchFunc: func(opts metav1.ListOptions) (watch.Interface, error) {
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			opts.FieldSelector = selector
 			return cs.CoreV1().Pods(namespace).Watch(ctx, opts)
 		},

@@ -62,17 +62,6 @@ func newContainerLog(now func() time.Time) *containerLog {
 	return &containerLog{more: make(chan struct{}), now: now}
 }
 
-// logStream is the writer of one stream.
-type logStream struct {
-	l      *containerLog
-	stderr bool
-}
-
-func (w logStream) Write(p []byte) (int, error) {
-	w.l.write(p, w.stderr)
-	return len(p), nil
-}
-
 func (l *containerLog) write(p []byte, stderr bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

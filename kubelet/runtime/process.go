@@ -18,7 +18,6 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"path"
 	"sort"
 	"sync"
@@ -298,7 +297,5 @@ func (ns *pidNamespace) killAll(ctr *Container) {
 		p.terminate(syscall.SIGKILL)
 	}
 }
-
-var errNotRunning = errors.New("container is not running")
 
 var _ shell.Process = (*Process)(nil)
