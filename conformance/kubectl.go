@@ -66,6 +66,7 @@ func sessionSteps() []SessionStep {
 		{Args: []string{"logs", "session", "-c", "dbg", "--limit-bytes=20"}},
 		{Args: []string{"logs", "session", "-c", "dbg", "--timestamps", "--tail=1"}},
 		{Args: []string{"logs", "session", "-c", "dbg", "--since=1h"}},
+		{Args: []string{"logs", "session", "-c", "dbg", "--since-time=2020-01-01T00:00:00Z", "--tail=1"}},
 		{Args: []string{"logs", "session", "-c", "dbg", "--follow"}},
 		{Args: []string{"logs", "session", "-c", "dbg", "--previous"}},
 		{Args: []string{"exec", "session", "-c", "dbg", "--", "echo", "hi"}},
@@ -197,11 +198,17 @@ func runTyped(ctx context.Context, cmd *exec.Cmd, st *SessionStep) error {
 var (
 	sessionDate = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 	ansiReply   = regexp.MustCompile(`\x1b\[\d+;\d+R`)
+	// ash redraws its prompt ("\r", the prompt, erase to the end of the
+	// screen) when the terminal's size reaches it after it drew the
+	// prompt (busybox libbb/lineedit.c, win_changed and redraw): whether it
+	// does depends on when kubectl sends the size, on kind as anywhere.
+	promptRedraw = regexp.MustCompile(`(\x1b\[6n)\r[^\r\n\x1b]*\x1b\[J`)
 )
 
 func normSession(s string) string {
 	s = normOut(s)
 	s = sessionDate.ReplaceAllString(s, "<time>")
 	s = ansiReply.ReplaceAllString(s, "")
+	s = promptRedraw.ReplaceAllString(s, "$1")
 	return normPS(strings.ReplaceAll(s, "\r\n", "\n"))
 }

@@ -178,6 +178,9 @@ var _ = Describe("kubelet: streams", func() {
 		p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
 		p.Spec.Containers[0].Command = []string{"sh"}
 		p.Spec.Containers[0].Stdin = true
+		// Not restarted: with restartPolicy Always a kubelet may restart
+		// the container before its terminated state is read.
+		p.Spec.RestartPolicy = corev1.RestartPolicyNever
 		f.createRunning(p)
 		r := f.stream(podName, streamOpts{container: "app", command: []string{"sh", "-c", "echo spdy; echo err >&2; exit 4"}, spdy: true})
 		f.noteStream("exec over SPDY", r)

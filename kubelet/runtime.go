@@ -47,6 +47,9 @@ type nodeRuntime struct {
 	byID      map[string]rtRef
 	files     map[types.UID]*podFiles
 	emptyDirs map[string]*vfs.Node // by pod UID and volume name
+	// started is closed when the pod's latest container has started in
+	// the runtime: the next one waits for it.
+	started map[types.UID]chan struct{}
 }
 
 // rtRef ties a runtime container to the simulation's record of it.
@@ -56,7 +59,8 @@ type rtRef struct {
 }
 
 func newNodeRuntime(k *Kubelet) *nodeRuntime {
-	n := &nodeRuntime{byID: map[string]rtRef{}, files: map[types.UID]*podFiles{}, emptyDirs: map[string]*vfs.Node{}}
+	n := &nodeRuntime{byID: map[string]rtRef{}, files: map[types.UID]*podFiles{}, emptyDirs: map[string]*vfs.Node{},
+		started: map[types.UID]chan struct{}{}}
 	n.rt = runtime.New(runtime.Options{
 		Node:          k.opts.NodeName,
 		KernelRelease: "6.8.0-ephemera",
@@ -115,10 +119,22 @@ func (k *Kubelet) startContainer(pod *corev1.Pod, st *podState, c *ctrState) {
 			cfg.Args = []string{repo[strings.LastIndex(repo, "/")+1:]}
 		}
 	}
+	// The kubelet starts a pod's containers one after the other, in the
+	// order it decided to start them (pkg/kubelet/kuberuntime
+	// kuberuntime_manager.go SyncPod, its start loop): so a shared PID
+	// namespace numbers them in that order.
 	k.node.mu.Lock()
 	k.node.byID[cfg.ID] = rtRef{key: pod.Namespace + "/" + pod.Name, c: c}
+	prev, done := k.node.started[pod.UID], make(chan struct{})
+	k.node.started[pod.UID] = done
 	k.node.mu.Unlock()
-	go k.runContainer(pod, spec, podIP, cfg, c)
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		k.runContainer(pod, spec, podIP, cfg, c)
+	}()
 }
 
 // runContainer creates the container in the runtime and starts it.
@@ -274,6 +290,7 @@ func (n *nodeRuntime) forget(uid types.UID) {
 	n.rt.RemovePodSandbox(string(uid))
 	n.mu.Lock()
 	delete(n.files, uid)
+	delete(n.started, uid)
 	for id := range n.byID {
 		if _, ok := n.rt.Container(id); !ok {
 			delete(n.byID, id)

@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -28,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"k8s.io/client-go/rest"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
@@ -35,24 +37,54 @@ import (
 )
 
 // TestNoHostAccess proves that the simulated containers never reach the
-// host: the whole kubelet tier of the suite runs in a child process of this
-// test under a seccomp filter whose every process-creating, path-taking
-// and connecting system call is sent to this process (the supervisor,
-// seccomp_unotify(2)), which reads its arguments from the child's memory,
-// refuses it and records it. Only connections to loopback (the API server,
-// the simulated kubelet and its streaming server, all in the child) are
-// let through. The run passes only if nothing was recorded and every
-// scenario passed.
+// host. The whole kubelet tier of the suite runs in a child process of this
+// test (Ephemera in cluster mode, the API client and the simulated kubelet
+// all in that one process), followed by every busybox golden case and a set
+// of hostile scripts (workload_linux_amd64_test.go) run in simulated
+// containers. Before the tier starts, the child installs a seccomp filter
+// whose every process-creating (fork, vfork, clone without CLONE_THREAD,
+// clone3, execve), path-naming (open, stat, access, readlink, xattrs,
+// inotify, every create, remove, rename, link, chmod, chown, time and mount
+// call), signalling (kill, pidfd_send_signal, ptrace) and address-naming
+// (connect, bind, sendto, sendmsg, sendmmsg) system call is handed to this
+// process, the supervisor (seccomp_unotify(2)). The supervisor reads the
+// call's arguments from the child's memory, refuses it (EPERM) and records
+// it; the only calls let through are connections to a loopback port one of
+// the child's own sockets listens on (its API server, kubelet and streaming
+// server: any other service of the host, even on loopback, is refused),
+// binds to loopback, and Ginkgo's stat of the working directory. The run
+// passes only if nothing was recorded, every scenario passed and the whole
+// workload ran.
 //
-// So that the check can fail, the child first does what the simulation
+// Why seccomp rather than only checking the runtime's seams: the runtime
+// does reach files and commands through interfaces (the interpreter's open,
+// stat, readdir, access and exec handlers answer from the container's vfs
+// and busybox applets, and kubelet/runtime's sandbox test checks that no
+// package of it calls the host's), but an interface check only sees the
+// calls it knows of; a library's fallback (mvdan.cc/sh's default handlers,
+// os/user, a forgotten os.Getwd) goes around it. The kernel sees every
+// system call of every thread, whatever library made it, so counting child
+// processes or watching /proc would only be a weaker form of this same
+// check (they miss a short-lived process and every file access), and
+// refusing the call rather than observing it afterwards means a leak fails
+// the test before anything on the host changes.
+//
+// So that the check can fail, a probe child first does what the simulation
 // must never do (reads /etc/hostname, starts /bin/true, connects to a
-// non-loopback address) in a probe run, and the supervisor must catch all
-// three.
+// non-loopback address and to a loopback port it does not own, sends a UDP
+// datagram), and the supervisor must catch each.
 func TestNoHostAccess(t *testing.T) {
 	if os.Getenv(childEnv) != "" {
 		t.Skip("in the child process")
 	}
 	t.Run("probe", func(t *testing.T) {
+		// A host service on loopback that the child does not own.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		t.Setenv(hostServiceEnv, l.Addr().String())
 		calls, out, err := superviseChild(t, "probe")
 		t.Logf("child output:\n%s", out)
 		if err == nil {
@@ -60,7 +92,8 @@ func TestNoHostAccess(t *testing.T) {
 		}
 		// Starting /bin/true is refused at its first step: the fork
 		// (clone3, or clone/vfork without CLONE_THREAD) or the execve.
-		for _, want := range [][]string{{`open "/etc/hostname"`}, {"clone3", "vfork", "clone ", "fork", `execve "/bin/true"`}, {"connect 192.0.2.1:80"}} {
+		for _, want := range [][]string{{`open "/etc/hostname"`}, {"clone3", "vfork", "clone ", "fork", `execve "/bin/true"`},
+			{"connect 192.0.2.1:80"}, {"connect " + l.Addr().String()}, {"sendto 192.0.2.1:53"}} {
 			found := false
 			for _, c := range calls {
 				for _, w := range want {
@@ -86,28 +119,31 @@ func TestNoHostAccess(t *testing.T) {
 			t.Errorf("host access during the kubelet tier: %s", c)
 		}
 		if err == nil {
-			t.Logf("kubelet tier under seccomp supervision: %s", summaryLine(out))
+			t.Logf("kubelet tier under seccomp supervision: %s; %s", summaryLine(out, "Ran "), summaryLine(out, "WORKLOAD "))
 		}
 	})
 }
 
-func summaryLine(out string) string {
+func summaryLine(out, prefix string) string {
 	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), "Ran ") {
+		if strings.HasPrefix(strings.TrimSpace(l), prefix) {
 			return strings.TrimSpace(l)
 		}
 	}
-	return "(no summary)"
+	return "(no " + prefix + "line)"
 }
 
-const childEnv = "EPHEMERA_HOSTACCESS_CHILD"
+const (
+	childEnv       = "EPHEMERA_HOSTACCESS_CHILD"
+	hostServiceEnv = "EPHEMERA_HOSTACCESS_HOST_SERVICE"
+)
 
 // superviseChild runs TestNoHostAccessChild in a child process in mode,
 // services its seccomp notifications, and returns what it caught.
 func superviseChild(t *testing.T, mode string) ([]string, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestNoHostAccessChild$", "-test.v",
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestNoHostAccessChild$", "-test.v", "-test.timeout=20m",
 		"-ginkgo.label-filter=kubelet", "-ginkgo.no-color")
 	cmd.Env = append(os.Environ(), childEnv+"="+mode)
 	stdout, err := cmd.StdoutPipe()
@@ -125,6 +161,10 @@ func superviseChild(t *testing.T, mode string) ([]string, string, error) {
 	for sc.Scan() {
 		line := sc.Text()
 		out.WriteString(line + "\n")
+		if testing.Verbose() {
+			// Live, for a long run (the tier takes minutes).
+			fmt.Println("child:", line)
+		}
 		if fd, ok := strings.CutPrefix(line, "SECCOMP-LISTENER "); ok {
 			n, _ := strconv.Atoi(fd)
 			sup, err = newSupervisor(cmd.Process.Pid, n)
@@ -150,6 +190,10 @@ func TestNoHostAccessChild(t *testing.T) {
 	if mode == "" {
 		t.Skip("helper process of TestNoHostAccess")
 	}
+	scripts, err := workload()
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := &apiserver.Environment{Cluster: &apiserver.ClusterOptions{}}
 	cfg, err := env.Start()
 	if err != nil {
@@ -173,15 +217,23 @@ func TestNoHostAccessChild(t *testing.T) {
 		// Pipes, so that starting it opens no /dev/null first.
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(""), io.Discard, io.Discard
 		err2 := cmd.Run()
-		c, err3 := (&netDialer{}).dial("192.0.2.1:80")
-		if c != nil {
-			c.Close()
+		err3 := dialClose("192.0.2.1:80")
+		err4 := dialClose(os.Getenv(hostServiceEnv))
+		fd, err5 := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+		if err5 == nil {
+			err5 = unix.Sendto(fd, []byte("x"), 0, &unix.SockaddrInet4{Port: 53, Addr: [4]byte{192, 0, 2, 1}})
+			unix.Close(fd)
 		}
-		t.Fatalf("probe: open: %v; exec: %v; connect: %v", err1, err2, err3)
+		t.Fatalf("probe: open: %v; exec: %v; connect: %v; connect to a host service: %v; sendto: %v", err1, err2, err3, err4, err5)
 	}
 	ok := conformance.Run(t, &conformance.Options{Targets: []conformance.Target{startedTarget{cfg}}})
 	if !ok {
 		t.Fail()
+	}
+	n, err := runWorkload(scripts)
+	fmt.Printf("WORKLOAD %d of %d scripts (busybox golden cases and hostile ones) ran in simulated containers\n", n, len(scripts))
+	if err != nil {
+		t.Errorf("workload: %v", err)
 	}
 }
 

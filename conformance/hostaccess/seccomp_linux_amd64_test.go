@@ -31,29 +31,43 @@ import (
 )
 
 // The system calls the supervisor hears of, with the index of their path
-// argument (-1: none). Process creation, every use of a host path, and
-// connect (inspected) and kill (a host process's signal).
+// argument (-1: none): process creation, every call that names a host path
+// (opening, stat, access, xattrs, watches, times, links, mounts, handles),
+// signals to other processes, and every call that names a network address
+// (connect, bind, sendto, sendmsg, sendmmsg: inspected).
 var watched = map[uint32]struct {
 	name string
 	path int
 }{
 	unix.SYS_OPEN: {"open", 0}, unix.SYS_OPENAT: {"open", 1}, unix.SYS_OPENAT2: {"open", 1}, unix.SYS_CREAT: {"open", 0},
 	unix.SYS_STAT: {"stat", 0}, unix.SYS_LSTAT: {"stat", 0}, unix.SYS_NEWFSTATAT: {"stat", 1}, unix.SYS_STATX: {"stat", 1},
+	unix.SYS_STATFS: {"statfs", 0},
 	unix.SYS_ACCESS: {"access", 0}, unix.SYS_FACCESSAT: {"access", 1}, unix.SYS_FACCESSAT2: {"access", 1},
 	unix.SYS_READLINK: {"readlink", 0}, unix.SYS_READLINKAT: {"readlink", 1},
+	unix.SYS_GETXATTR: {"xattr", 0}, unix.SYS_LGETXATTR: {"xattr", 0}, unix.SYS_SETXATTR: {"xattr", 0}, unix.SYS_LSETXATTR: {"xattr", 0},
+	unix.SYS_LISTXATTR: {"xattr", 0}, unix.SYS_LLISTXATTR: {"xattr", 0}, unix.SYS_REMOVEXATTR: {"xattr", 0}, unix.SYS_LREMOVEXATTR: {"xattr", 0},
+	unix.SYS_GETXATTRAT: {"xattr", 1}, unix.SYS_SETXATTRAT: {"xattr", 1}, unix.SYS_LISTXATTRAT: {"xattr", 1}, unix.SYS_REMOVEXATTRAT: {"xattr", 1},
+	unix.SYS_INOTIFY_ADD_WATCH: {"inotify_add_watch", 1}, unix.SYS_FANOTIFY_MARK: {"fanotify_mark", 4},
 	unix.SYS_MKDIR: {"mkdir", 0}, unix.SYS_MKDIRAT: {"mkdir", 1}, unix.SYS_RMDIR: {"rmdir", 0},
 	unix.SYS_UNLINK: {"unlink", 0}, unix.SYS_UNLINKAT: {"unlink", 1},
 	unix.SYS_RENAME: {"rename", 0}, unix.SYS_RENAMEAT: {"rename", 1}, unix.SYS_RENAMEAT2: {"rename", 1},
 	unix.SYS_LINK: {"link", 0}, unix.SYS_LINKAT: {"link", 1}, unix.SYS_SYMLINK: {"symlink", 1}, unix.SYS_SYMLINKAT: {"symlink", 2},
-	unix.SYS_CHDIR: {"chdir", 0}, unix.SYS_CHROOT: {"chroot", 0}, unix.SYS_CHMOD: {"chmod", 0}, unix.SYS_FCHMODAT: {"chmod", 1},
+	unix.SYS_CHDIR: {"chdir", 0}, unix.SYS_CHROOT: {"chroot", 0},
+	unix.SYS_CHMOD: {"chmod", 0}, unix.SYS_FCHMODAT: {"chmod", 1}, unix.SYS_FCHMODAT2: {"chmod", 1},
 	unix.SYS_CHOWN: {"chown", 0}, unix.SYS_LCHOWN: {"chown", 0}, unix.SYS_FCHOWNAT: {"chown", 1},
-	unix.SYS_TRUNCATE: {"truncate", 0}, unix.SYS_UTIMENSAT: {"utime", 1}, unix.SYS_MKNOD: {"mknod", 0}, unix.SYS_MKNODAT: {"mknod", 1},
-	unix.SYS_MOUNT:  {"mount", 1},
+	unix.SYS_TRUNCATE: {"truncate", 0}, unix.SYS_MKNOD: {"mknod", 0}, unix.SYS_MKNODAT: {"mknod", 1},
+	unix.SYS_UTIME: {"utime", 0}, unix.SYS_UTIMES: {"utime", 0}, unix.SYS_FUTIMESAT: {"utime", 1}, unix.SYS_UTIMENSAT: {"utime", 1},
+	unix.SYS_NAME_TO_HANDLE_AT: {"name_to_handle_at", 1}, unix.SYS_OPEN_BY_HANDLE_AT: {"open_by_handle_at", -1},
+	unix.SYS_MOUNT: {"mount", 1}, unix.SYS_UMOUNT2: {"umount", 0}, unix.SYS_PIVOT_ROOT: {"pivot_root", 0},
+	unix.SYS_OPEN_TREE: {"open_tree", 1}, unix.SYS_OPEN_TREE_ATTR: {"open_tree", 1}, unix.SYS_MOVE_MOUNT: {"move_mount", 1},
+	unix.SYS_FSOPEN: {"fsopen", -1}, unix.SYS_FSPICK: {"fspick", 1}, unix.SYS_MOUNT_SETATTR: {"mount_setattr", 1},
+	unix.SYS_SWAPON: {"swapon", 0}, unix.SYS_SWAPOFF: {"swapoff", 0}, unix.SYS_ACCT: {"acct", 0}, unix.SYS_USELIB: {"uselib", 0},
 	unix.SYS_EXECVE: {"execve", 0}, unix.SYS_EXECVEAT: {"execve", 1},
 	unix.SYS_FORK: {"fork", -1}, unix.SYS_VFORK: {"vfork", -1}, unix.SYS_CLONE3: {"clone3", -1},
 	unix.SYS_CLONE: {"clone", -1}, // only without CLONE_THREAD (see the filter)
 	unix.SYS_KILL:  {"kill", -1}, unix.SYS_PIDFD_SEND_SIGNAL: {"pidfd_send_signal", -1}, unix.SYS_PTRACE: {"ptrace", -1},
-	unix.SYS_CONNECT: {"connect", -1},
+	unix.SYS_CONNECT: {"connect", -1}, unix.SYS_BIND: {"bind", -1},
+	unix.SYS_SENDTO: {"sendto", -1}, unix.SYS_SENDMSG: {"sendmsg", -1}, unix.SYS_SENDMMSG: {"sendmmsg", -1},
 }
 
 const auditArchX8664 = 0xc000003e
@@ -188,19 +202,53 @@ func (s *supervisor) serve() {
 
 func (s *supervisor) inspect(n *seccompNotif) (string, bool) {
 	w := watched[uint32(n.Nr)]
-	switch {
-	case uint32(n.Nr) == unix.SYS_CLONE3:
+	switch uint32(n.Nr) {
+	case unix.SYS_CLONE3:
 		// A new thread (glibc's pthread_create, with cgo) is not a new
 		// process: struct clone_args starts with its flags.
 		if raw := readMem(n.Pid, n.Args[0], 8); len(raw) == 8 && binary.LittleEndian.Uint64(raw)&unix.CLONE_THREAD != 0 {
 			return "", true
 		}
 		return "clone3 (a new process)", false
-	case uint32(n.Nr) == unix.SYS_CONNECT:
-		raw := readMem(n.Pid, n.Args[1], int(min(n.Args[2], 128)))
-		addr, loopback := sockaddr(raw)
-		return "connect " + addr, loopback
-	case w.path >= 0:
+	case unix.SYS_CONNECT:
+		// Only the child's own servers (the API server, the simulated
+		// kubelet and its streaming server) may be reached: a loopback
+		// address whose port one of the child's listening sockets holds.
+		// Any other service of the host, even on loopback, is the host.
+		addr, ap, ok := sockaddr(readMem(n.Pid, n.Args[1], int(min(n.Args[2], 128))))
+		return "connect " + addr, ok && ap.Addr().Unmap().IsLoopback() && ownListener(n.Pid, ap.Port())
+	case unix.SYS_BIND:
+		// The child's servers listen on loopback; nothing else is bound.
+		addr, ap, ok := sockaddr(readMem(n.Pid, n.Args[1], int(min(n.Args[2], 128))))
+		return "bind " + addr, ok && ap.Addr().Unmap().IsLoopback()
+	case unix.SYS_SENDTO:
+		// A write on a connected socket names no address (the connect
+		// was inspected).
+		if n.Args[4] == 0 {
+			return "", true
+		}
+		addr, _, _ := sockaddr(readMem(n.Pid, n.Args[4], int(min(n.Args[5], 128))))
+		return "sendto " + addr, false
+	case unix.SYS_SENDMSG, unix.SYS_SENDMMSG:
+		// struct msghdr starts with msg_name and msg_namelen; struct
+		// mmsghdr is a msghdr (56 bytes) and a length, 64 bytes in all.
+		count, stride := uint64(1), uint64(0)
+		if uint32(n.Nr) == unix.SYS_SENDMMSG {
+			count, stride = min(n.Args[2], 64), 64
+		}
+		for i := range count {
+			raw := readMem(n.Pid, n.Args[1]+i*stride, 12)
+			if len(raw) < 12 {
+				return w.name + " (unreadable)", false
+			}
+			if name := binary.LittleEndian.Uint64(raw); name != 0 {
+				addr, _, _ := sockaddr(readMem(n.Pid, name, int(min(binary.LittleEndian.Uint32(raw[8:]), 128))))
+				return w.name + " " + addr, false
+			}
+		}
+		return "", true
+	}
+	if w.path >= 0 {
 		p := readString(n.Pid, n.Args[w.path])
 		// An fd-relative call with an empty path is about an open
 		// descriptor, not a path (fstatat(fd, "", AT_EMPTY_PATH)).
@@ -216,6 +264,35 @@ func (s *supervisor) inspect(n *seccompNotif) (string, bool) {
 		return fmt.Sprintf("%s %q", w.name, p), false
 	}
 	return fmt.Sprintf("%s (args %#x)", w.name, n.Args[:2]), false
+}
+
+// ownListener reports whether one of pid's sockets listens on TCP port
+// port: the socket inodes of /proc/PID/fd matched with the LISTEN entries
+// of /proc/PID/net/tcp and tcp6.
+func ownListener(pid uint32, port uint16) bool {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false
+	}
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if ino, ok := strings.CutPrefix(link, "socket:["); ok {
+			inodes[strings.TrimSuffix(ino, "]")] = true
+		}
+	}
+	want := fmt.Sprintf(":%04X", port)
+	for _, table := range []string{"tcp", "tcp6"} {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(line)
+			if len(f) > 9 && f[3] == "0A" && strings.HasSuffix(f[1], want) && inodes[f[9]] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func readMem(pid uint32, addr uint64, n int) []byte {
@@ -240,33 +317,37 @@ func readString(pid uint32, addr uint64) string {
 	return string(b)
 }
 
-// sockaddr describes a struct sockaddr and whether it is a loopback one.
-func sockaddr(raw []byte) (string, bool) {
+// sockaddr describes a struct sockaddr and returns its IP address and port
+// when it is an internet one.
+func sockaddr(raw []byte) (string, netip.AddrPort, bool) {
 	if len(raw) < 2 {
-		return "?", false
+		return "?", netip.AddrPort{}, false
 	}
 	switch binary.LittleEndian.Uint16(raw) {
 	case unix.AF_INET:
 		if len(raw) < 8 {
-			return "?", false
+			return "?", netip.AddrPort{}, false
 		}
-		ip := netip.AddrFrom4([4]byte(raw[4:8]))
-		return netip.AddrPortFrom(ip, binary.BigEndian.Uint16(raw[2:4])).String(), ip.IsLoopback()
+		ap := netip.AddrPortFrom(netip.AddrFrom4([4]byte(raw[4:8])), binary.BigEndian.Uint16(raw[2:4]))
+		return ap.String(), ap, true
 	case unix.AF_INET6:
 		if len(raw) < 24 {
-			return "?", false
+			return "?", netip.AddrPort{}, false
 		}
-		ip := netip.AddrFrom16([16]byte(raw[8:24]))
-		return netip.AddrPortFrom(ip, binary.BigEndian.Uint16(raw[2:4])).String(), ip.Unmap().IsLoopback()
+		ap := netip.AddrPortFrom(netip.AddrFrom16([16]byte(raw[8:24])), binary.BigEndian.Uint16(raw[2:4]))
+		return ap.String(), ap, true
 	case unix.AF_UNIX:
-		return "unix:" + strings.TrimRight(string(raw[2:]), "\x00"), false
+		return "unix:" + strings.TrimRight(string(raw[2:]), "\x00"), netip.AddrPort{}, false
 	}
-	return fmt.Sprintf("family %d", binary.LittleEndian.Uint16(raw)), false
+	return fmt.Sprintf("family %d", binary.LittleEndian.Uint16(raw)), netip.AddrPort{}, false
 }
 
-// netDialer dials TCP with a short timeout (the probe's connection).
-type netDialer struct{}
-
-func (netDialer) dial(addr string) (net.Conn, error) {
-	return (&net.Dialer{Timeout: 2 * time.Second}).Dial("tcp", addr)
+// dialClose dials TCP with a short timeout and closes what it got (the
+// probe's connections).
+func dialClose(addr string) error {
+	c, err := (&net.Dialer{Timeout: 2 * time.Second}).Dial("tcp", addr)
+	if c != nil {
+		c.Close()
+	}
+	return err
 }

@@ -225,6 +225,18 @@ func (s *shell) newRunner(env *environ, params []string, stdin io.Reader) error 
 	if err != nil {
 		return err
 	}
+	if !env.has("HOME") {
+		// The interpreter fills a missing $HOME with the host process's
+		// (os.UserHomeDir); ash leaves it unset.
+		r.Reset()
+		unset, err := parser().Parse(strings.NewReader("unset HOME"), "")
+		if err != nil {
+			return err
+		}
+		if err := r.Run(context.Background(), unset); err != nil {
+			return err
+		}
+	}
 	s.runner = r
 	return nil
 }
