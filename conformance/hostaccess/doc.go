@@ -15,8 +15,9 @@ limitations under the License.
 */
 
 // Package hostaccess holds the test that proves Ephemera's simulated
-// containers never reach the host: the conformance suite's kubelet tier
-// runs under a seccomp filter whose process-creating, path-taking and
-// connecting system calls a supervisor inspects (see
-// hostaccess_linux_amd64_test.go).
+// containers never reach the host: the conformance suite's kubelet tier,
+// every busybox golden case and a set of hostile scripts run under a
+// seccomp filter whose process-creating, path-naming, signalling and
+// address-naming system calls a supervisor inspects and refuses (see
+// hostaccess_linux_amd64_test.go for why seccomp).
 package hostaccess
