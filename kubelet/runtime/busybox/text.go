@@ -70,6 +70,34 @@ func readAll(r io.Reader) ([]byte, error) {
 	return io.ReadAll(readerOnly{r})
 }
 
+// readFirst reads the first n bytes, or lines, of r and no more.
+func readFirst(r io.Reader, n int, bytesMode bool) []byte {
+	if bytesMode {
+		data, _ := io.ReadAll(io.LimitReader(readerOnly{r}, int64(n)))
+		return data
+	}
+	var out []byte
+	buf := make([]byte, 4096)
+	for n > 0 {
+		m, err := r.Read(buf)
+		chunk := buf[:m]
+		for n > 0 && len(chunk) > 0 {
+			i := bytes.IndexByte(chunk, '\n')
+			if i < 0 {
+				out = append(out, chunk...)
+				break
+			}
+			out = append(out, chunk[:i+1]...)
+			chunk = chunk[i+1:]
+			n--
+		}
+		if err != nil {
+			break
+		}
+	}
+	return out
+}
+
 // headerPrinter prints "==> NAME <==" before each file when there are
 // several (or -v), with a blank line between them.
 type headerPrinter struct {
@@ -132,9 +160,15 @@ func head(e *Env) int {
 			continue
 		}
 		hp.print(name)
-		data, _ := readAll(r)
+		if allBut {
+			data, _ := readAll(r)
+			e.Stdout.Write(cut(data, lines, bytesMode, allBut, true))
+		} else {
+			// As busybox's head: read no further than what it prints, so
+			// that /dev/zero or an endless writer on a pipe ends.
+			e.Stdout.Write(readFirst(r, lines, bytesMode))
+		}
 		r.Close()
-		e.Stdout.Write(cut(data, lines, bytesMode, allBut, true))
 	}
 	return code
 }
