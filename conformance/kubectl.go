@@ -199,10 +199,11 @@ var (
 	sessionDate = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 	ansiReply   = regexp.MustCompile(`\x1b\[\d+;\d+R`)
 	// ash redraws its prompt ("\r", the prompt, erase to the end of the
-	// screen) when the terminal's size reaches it after it drew the
-	// prompt (busybox libbb/lineedit.c, win_changed and redraw): whether it
-	// does depends on when kubectl sends the size, on kind as anywhere.
-	promptRedraw = regexp.MustCompile(`(\x1b\[6n)\r[^\r\n\x1b]*\x1b\[J`)
+	// screen) each time the terminal's size reaches it after it drew the
+	// prompt (busybox libbb/lineedit.c, win_changed and redraw): how many
+	// times depends on when kubectl sends sizes, on kind as anywhere (0, 1
+	// and 2 redraws seen in three kind runs).
+	promptRedraw = regexp.MustCompile(`(\x1b\[6n)(\r[^\r\n\x1b]*\x1b\[J)+`)
 )
 
 func normSession(s string) string {
