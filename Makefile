@@ -12,11 +12,12 @@ BIN := bin
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
+BENCHTIME ?= 2s
 # staticcheck 2026.2.2; `go run pkg@version` builds exactly this version,
 # checked against the Go checksum database.
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test unit conformance conformance-all differential differential-audit bench bench-parallel lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit conformance conformance-all differential differential-audit bench lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -81,17 +82,13 @@ kind-e2e:
 	merge=$$(ls $(CURDIR)/_output/conformance/{differential,ephemera-kubelet}/results-*.json 2>/dev/null | paste -sd, -); \
 	REPORT_DIR=$(CURDIR)/_output/conformance/kind hack/kind/e2e.sh $${merge:+-merge-reports=$$merge}
 
-## bench: Ephemera and envtest side by side (start+stop, ephemeral-container update latency).
+## bench: one table, Ephemera beside envtest in one run (package benchmarks):
+## start+stop per mode, the request path (EC patch, GET, LIST 1k, watch
+## fan-out, p50/p99), the conformance API tier, peak RSS of 1 and of 100
+## Environments. -benchtime is a duration so that each benchmark takes as
+## many iterations as fit (one for envtest's 5 s start, hundreds for Ephemera).
 bench: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -run '^$$' -bench . -benchtime 20x ./apiserver/
-
-## bench-parallel: 100 tests in one package, each with its own server under
-## t.Parallel(): Ephemera at -parallel 2 (the default here) and 100, envtest at
-## -parallel 2; prints wall time and peak RSS of the process tree.
-bench-parallel: reference
-	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
-	PARALLEL_TARGET=ephemera $(GO) test -tags parallelbench -count=1 -v -run TestParallelServers -parallel 100 ./ephemeratest/ | grep 'parallel benchmark'
-	PARALLEL_TARGET=envtest KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -tags parallelbench -count=1 -v -timeout 30m -run TestParallelServers -parallel 2 ./ephemeratest/ | grep 'parallel benchmark'
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -timeout 60m ./benchmarks/
 
 ## lint: go vet, gofmt, staticcheck, and every hack/verify-*.sh (generated
 ## files are what their generators produce; one gate for reference tests).

@@ -53,14 +53,27 @@ func EnsureOnce(ctx context.Context, client kubernetes.Interface) error {
 	return nil
 }
 
-// Run creates the system namespaces at once, returning the first error, and
-// then keeps them in the background every Interval until ctx ends. Unlike
-// upstream's controller, which starts in the background, the first pass is
-// done before Run returns: a server reports ready only once "default"
-// exists, which tests creating objects right after start rely on.
+// Run creates the system namespaces at once and then keeps them in the
+// background every Interval until ctx ends. Unlike upstream's controller,
+// which starts in the background, the first pass is done before Run
+// returns: a server reports ready only once "default" exists, which tests
+// creating objects right after start rely on. A failed first pass is tried
+// again until it succeeds or ctx ends; Run never returns an error, since
+// k8s.io/apiserver ends the whole process (klog.Fatal) on a failed
+// post-start hook, and a server stopped while it starts (a test whose Start
+// timed out) is not a reason to end the test binary.
 func Run(ctx context.Context, client kubernetes.Interface) error {
-	if err := EnsureOnce(ctx, client); err != nil {
-		return err
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, time.Second) {
+		err := EnsureOnce(ctx, client)
+		if err == nil {
+			break
+		}
+		klog.V(2).InfoS("System namespaces not ensured, trying again", "err", err, "delay", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
 	}
 	go func() {
 		tick := time.NewTicker(Interval)

@@ -82,10 +82,13 @@ func (b *Backend) newStore(codec runtime.Codec, newFunc, newListFunc func() runt
 	if !strings.HasPrefix(resourcePrefix, "/") {
 		return nil, fmt.Errorf("resourcePrefix needs to start from /")
 	}
+	var decoded *decodeCache
 	if transformer == nil {
 		// As the etcd3 factory (storagebackend/factory/etcd3.go): no
 		// transformation, and stored data that looks encrypted is an error.
+		// That check depends on the bytes alone, so decodes can be kept.
 		transformer = identity.NewEncryptCheckTransformer()
+		decoded = &decodeCache{}
 	}
 	s := &store{
 		backend:        b,
@@ -98,6 +101,7 @@ func (b *Backend) newStore(codec runtime.Codec, newFunc, newListFunc func() runt
 		newFunc:        newFunc,
 		newListFunc:    newListFunc,
 		progress:       make(chan struct{}),
+		decoded:        decoded,
 	}
 	return s, nil
 }
@@ -127,6 +131,11 @@ type store struct {
 
 	sizeMu        sync.Mutex
 	sizeEstimator bool
+
+	// decoded remembers decoded values (decodecache.go); nil when a
+	// transformer was given, whose reads (decryption, key rotation) must
+	// happen on every read as etcd3's do.
+	decoded *decodeCache
 }
 
 var _ storage.Interface = (*store)(nil)
@@ -145,11 +154,18 @@ func (s *store) prepareKey(key string, recursive bool) (string, error) {
 // decode decodes stored (transformed) bytes into out and sets its
 // resourceVersion, like etcd3's defaultDecoder.Decode.
 func (s *store) decode(ctx context.Context, key string, stored []byte, out runtime.Object, rev int64) error {
+	if s.decoded.getInto(stored, rev, out) {
+		return nil
+	}
 	data, _, err := s.transformer.TransformFromStorage(ctx, stored, authenticatedData(key))
 	if err != nil {
 		return storage.NewInternalError(err)
 	}
-	return s.decodeData(data, out, rev)
+	if err := s.decodeData(data, out, rev); err != nil {
+		return err
+	}
+	s.decoded.put(stored, rev, out)
+	return nil
 }
 
 func (s *store) decodeData(data []byte, out runtime.Object, rev int64) error {

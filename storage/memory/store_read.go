@@ -154,16 +154,19 @@ func (s *store) GetList(ctx context.Context, key string, opts storage.ListOption
 		if err := ctx.Err(); err != nil {
 			return storage.NewTimeoutError(item.key, "request did not complete within requested timeout")
 		}
-		data, _, err := s.transformer.TransformFromStorage(ctx, item.value, authenticatedData(item.key))
-		if err != nil {
-			return storage.NewInternalError(fmt.Errorf("unable to transform key %q: %w", item.key, err))
-		}
-		obj, _, err := s.codec.Decode(data, nil, newItemFunc())
-		if err != nil {
-			return err
-		}
-		if err := s.versioner.UpdateObject(obj, uint64(item.modRev)); err != nil {
-			klog.Errorf("failed to update object version: %v", err)
+		obj := s.decoded.get(item.value, item.modRev)
+		if obj == nil {
+			data, _, err := s.transformer.TransformFromStorage(ctx, item.value, authenticatedData(item.key))
+			if err != nil {
+				return storage.NewInternalError(fmt.Errorf("unable to transform key %q: %w", item.key, err))
+			}
+			if obj, _, err = s.codec.Decode(data, nil, newItemFunc()); err != nil {
+				return err
+			}
+			if err := s.versioner.UpdateObject(obj, uint64(item.modRev)); err != nil {
+				klog.Errorf("failed to update object version: %v", err)
+			}
+			s.decoded.put(item.value, item.modRev, obj)
 		}
 		if matched, err := opts.Predicate.Matches(obj); err == nil && matched {
 			v.Set(reflect.Append(v, reflect.ValueOf(obj).Elem()))

@@ -316,6 +316,9 @@ func (w *watcher) deliver(e *event) bool {
 
 func (w *watcher) decode(key string, data []byte, rev int64) (runtime.Object, error) {
 	s := w.s
+	if obj := s.decoded.get(data, rev); obj != nil {
+		return obj, nil
+	}
 	plain, _, err := s.transformer.TransformFromStorage(w.ctx, data, authenticatedData(key))
 	if err != nil {
 		return nil, err
@@ -327,6 +330,7 @@ func (w *watcher) decode(key string, data []byte, rev int64) (runtime.Object, er
 	if err := s.versioner.UpdateObject(obj, uint64(rev)); err != nil {
 		return nil, fmt.Errorf("failure to version api object (%d) %#v: %v", rev, obj, err)
 	}
+	s.decoded.put(data, rev, obj)
 	return obj, nil
 }
 
