@@ -199,17 +199,17 @@ var (
 	sessionDate = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 	ansiReply   = regexp.MustCompile(`\x1b\[\d+;\d+R`)
 	// ash redraws its prompt ("\r", the prompt, erase to the end of the
-	// screen) each time the terminal's size reaches it after it drew the
-	// prompt (busybox libbb/lineedit.c, win_changed and redraw): how many
-	// times depends on when kubectl sends sizes, on kind as anywhere (0, 1
-	// and 2 redraws seen in three kind runs).
-	promptRedraw = regexp.MustCompile(`(\x1b\[6n)(\r[^\r\n\x1b]*\x1b\[J)+`)
+	// screen) each time the terminal's size reaches it (busybox
+	// libbb/lineedit.c, win_changed and redraw): how many times depends on
+	// when kubectl sends sizes, on kind as anywhere (0, 1 and 2 redraws
+	// seen after the same prompt in three kind runs), so none is kept.
+	promptRedraw = regexp.MustCompile(`\r[^\r\n\x1b]*\x1b\[J`)
 )
 
 func normSession(s string) string {
 	s = normOut(s)
 	s = sessionDate.ReplaceAllString(s, "<time>")
 	s = ansiReply.ReplaceAllString(s, "")
-	s = promptRedraw.ReplaceAllString(s, "$1")
+	s = promptRedraw.ReplaceAllString(s, "")
 	return normPS(strings.ReplaceAll(s, "\r\n", "\n"))
 }
