@@ -185,6 +185,10 @@ func (r *Runtime) Attach(ctx context.Context, containerID string, in io.Reader, 
 	if c.term != nil {
 		go followResize(ctx, resize, c.term)
 	}
+	// The client's stdin ending detaches it, unless it is the one stdin
+	// of a container without a terminal, which then closes (containerd
+	// internal/cri/io/container_io.go, Attach).
+	detached := make(chan struct{})
 	if in != nil && c.cfg.Stdin {
 		go func() {
 			buf := make([]byte, 4096)
@@ -205,6 +209,9 @@ func (r *Runtime) Attach(ctx context.Context, containerID string, in io.Reader, 
 							c.stdin.CloseWithEOF()
 						}
 					}
+					if !c.cfg.StdinOnce || tty {
+						close(detached)
+					}
 					return
 				}
 			}
@@ -212,6 +219,7 @@ func (r *Runtime) Attach(ctx context.Context, containerID string, in io.Reader, 
 	}
 	select {
 	case <-c.done:
+	case <-detached:
 	case <-ctx.Done():
 	}
 	return nil
