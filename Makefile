@@ -17,7 +17,7 @@ BENCHTIME ?= 2s
 # checked against the Go checksum database.
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test unit conformance conformance-all differential differential-audit bench lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit conformance conformance-all differential differential-audit bench fuzz lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -89,6 +89,13 @@ kind-e2e:
 ## many iterations as fit (one for envtest's 5 s start, hundreds for Ephemera).
 bench: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -timeout 60m ./benchmarks/
+
+## fuzz: run every differential fuzz target (./fuzz: Ephemera against a real
+## kube-apiserver) for FUZZTIME each; prints executions per second per target.
+## `make test` replays their seeds and kept corpora (testdata/fuzz).
+FUZZTIME ?= 60s
+fuzz: reference
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) FUZZTIME=$(FUZZTIME) hack/fuzz.sh
 
 ## lint: go vet, gofmt, staticcheck, and every hack/verify-*.sh (generated
 ## files are what their generators produce; one gate for reference tests).

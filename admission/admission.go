@@ -14,14 +14,17 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package admission holds the admission plugins Ephemera runs: the ones
+// Package admission holds the admission chain Ephemera runs: the plugins
 // envtest's kube-apiserver runs that change or refuse what a pod test sees.
 // envtest (controller-runtime v0.25) keeps kube-apiserver's default plugin set
 // minus ServiceAccount; of those, NamespaceLifecycle, DefaultTolerationSeconds,
-// Priority and PodSecurity act on the objects Ephemera serves (LimitRanger and
+// Priority, RuntimeClass and PodSecurity act on the objects Ephemera serves (LimitRanger and
 // ResourceQuota are no-ops without LimitRanges or quotas, which Ephemera does
-// not serve; the others act on other resources). Each plugin
-// below cites the upstream plugin whose observable behaviour it reproduces.
+// not serve; the others act on other resources), and each of them cites the
+// upstream plugin whose observable behaviour it reproduces. The webhook and
+// admission-policy plugins are k8s.io/apiserver's own, wired as
+// kube-apiserver wires them (extensions.go), and Assemble orders everything
+// as kube-apiserver does.
 package admission
 
 import (
@@ -40,22 +43,26 @@ import (
 // NamespaceGetter reads a namespace from storage.
 type NamespaceGetter func(ctx context.Context, name string) (*corev1.Namespace, error)
 
-// NewChain returns Ephemera's admission chain, in kube-apiserver's plugin
-// order: the mutating NamespaceLifecycle, DefaultTolerationSeconds and
-// Priority, then the validating PodSecurity.
-func NewChain(getNamespace NamespaceGetter, listPods PodLister) (admission.Interface, error) {
+// NewPlugins returns Ephemera's own admission plugins by their
+// kube-apiserver names: the mutating NamespaceLifecycle,
+// DefaultTolerationSeconds and Priority, the validating PodSecurity, and
+// RuntimeClass, which both mutates and validates. The
+// chain that orders them among k8s.io/apiserver's webhook and policy plugins
+// is assembled by Assemble.
+func NewPlugins(getNamespace NamespaceGetter, listPods PodLister) (map[string]admission.Interface, error) {
 	// PodSecurity checks "latest" against kube-apiserver 1.37's policies.
 	emulation := psaapi.MajorMinorVersion(1, 37)
 	ps, err := newPodSecurity(getNamespace, listPods, &emulation)
 	if err != nil {
 		return nil, err
 	}
-	return admission.NewChainHandler(
-		&namespaceLifecycle{getNamespace: getNamespace, immortal: immortalNamespaces},
-		defaultTolerationSeconds{},
-		priority{},
-		ps,
-	), nil
+	return map[string]admission.Interface{
+		"NamespaceLifecycle":       &namespaceLifecycle{getNamespace: getNamespace, immortal: immortalNamespaces},
+		"DefaultTolerationSeconds": defaultTolerationSeconds{},
+		"Priority":                 priority{},
+		"PodSecurity":              ps,
+		"RuntimeClass":             runtimeClass{},
+	}, nil
 }
 
 // immortalNamespaces are the namespaces kube-apiserver registers

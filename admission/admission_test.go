@@ -234,14 +234,25 @@ func TestPriority(t *testing.T) {
 	}
 }
 
-// NewChain orders the plugins as kube-apiserver does: mutating first
-// (NamespaceLifecycle before DefaultTolerationSeconds and Priority), then
-// validating (PodSecurity).
-func TestNewChain(t *testing.T) {
-	chain, err := NewChain(namespaces(namespace("default", corev1.NamespaceActive, nil)), func(context.Context, string) ([]*corev1.Pod, error) { return nil, nil })
+// NewPlugins names every plugin as kube-apiserver does, so Assemble places it
+// in kube-apiserver's order (pluginOrder); chained in that order, the
+// mutating ones run first (NamespaceLifecycle before DefaultTolerationSeconds
+// and Priority), then the validating one (PodSecurity).
+func TestNewPlugins(t *testing.T) {
+	own, err := NewPlugins(namespaces(namespace("default", corev1.NamespaceActive, nil)), func(context.Context, string) ([]*corev1.Pod, error) { return nil, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ordered []admission.Interface
+	for _, name := range pluginOrder {
+		if p, ok := own[name]; ok {
+			ordered = append(ordered, p)
+		}
+	}
+	if len(ordered) != len(own) {
+		t.Fatalf("plugins missing from pluginOrder: got %d of %d", len(ordered), len(own))
+	}
+	var chain admission.Interface = admission.NewChainHandler(ordered...)
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
 	a := request{resource: "pods", namespace: "default", name: "p", op: admission.Create}.attrs(pod, nil)
 	if err := chain.(admission.MutationInterface).Admit(context.Background(), a, nil); err != nil {

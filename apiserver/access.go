@@ -274,11 +274,15 @@ func (s *Server) configureAccess(config *genericapiserver.Config, optsGetter gen
 	return a, nil
 }
 
-// install serves the access APIs on generic and registers the bootstrap hook.
-func (a *access) install(generic *genericapiserver.GenericAPIServer, config *genericapiserver.Config) error {
-	if err := generic.InstallAPIGroups(a.apiGroups(config.Authorization.Authorizer, config.Authentication.Authenticator, config.Authentication.APIAudiences)...); err != nil {
-		return err
-	}
+// groups are the access API groups (RBAC, authentication and authorization
+// reviews), for one InstallAPIGroups call with the server's other groups.
+func (a *access) groups(config *genericapiserver.Config) []*genericapiserver.APIGroupInfo {
+	return a.apiGroups(config.Authorization.Authorizer, config.Authentication.Authenticator, config.Authentication.APIAudiences)
+}
+
+// addBootstrapHook registers the post-start hook that writes the bootstrap
+// policy (pkg/registry/rbac/rest/storage_rbac.go, "rbac/bootstrap-roles").
+func (a *access) addBootstrapHook(generic *genericapiserver.GenericAPIServer) error {
 	return generic.AddPostStartHook("rbac/bootstrap-roles", func(hookCtx genericapiserver.PostStartHookContext) error {
 		return a.bootstrap(hookCtx)
 	})

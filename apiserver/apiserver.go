@@ -36,12 +36,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	goruntime "runtime"
 	"strconv"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -63,6 +63,7 @@ import (
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
 	"github.com/ephemera-dev/ephemera/controlplane/systemnamespaces"
 	"github.com/ephemera-dev/ephemera/faults"
+	"github.com/ephemera-dev/ephemera/internal/internaldecode"
 	"github.com/ephemera-dev/ephemera/registry"
 	"github.com/ephemera-dev/ephemera/registry/event"
 	"github.com/ephemera-dev/ephemera/registry/namespace"
@@ -125,6 +126,8 @@ type Server struct {
 	caPEM   []byte
 	token   string // the loopback client's
 	backend *memory.Backend
+	// admission is the admission chain; Run assembles it (admissionchain.go).
+	admission *admissionChain
 	// clientCA signs user certificates; adminCert and adminKey are the
 	// admin's (see access.go).
 	clientCA            *clientCA
@@ -213,7 +216,6 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	)
 
 	var optsGetter *registry.RESTOptionsGetter
-	storageCodec := Codecs.LegacyCodec(corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion)
 	if len(cfg.EtcdServers) > 0 {
 		optsGetter = registry.NewEtcdOptions(storageCodec, cfg.EtcdServers)
 	} else {
@@ -231,7 +233,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	config.AdmissionControl, err = admission.NewChain(
+	admissionRegistration, err := newAdmissionRegistrationStorage(optsGetter, config.Authorization.Authorizer, config.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	own, err := admission.NewPlugins(
 		func(ctx context.Context, name string) (*corev1.Namespace, error) {
 			obj, err := namespaces.Namespace.Get(ctx, name, &metav1.GetOptions{})
 			if err != nil {
@@ -254,23 +260,39 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.admission, err = newAdmissionChain(own, namespaces.Namespace, admissionRegistration, config)
+	if err != nil {
+		return nil, err
+	}
+	config.AdmissionControl = s.admission
 
 	wrapAdmissionForFaults(config, cfg.Faults)
 
-	generic, err := config.Complete(nil).New("ephemera", genericapiserver.NewEmptyDelegate())
+	generic, err := config.Complete(s.admission.informers).New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
 	s.generic = generic
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo("", Scheme, runtime.NewParameterCodec(Scheme), Codecs)
+	// A patched object without apiVersion decodes into the internal layout,
+	// as on kube-apiserver (see package internaldecode).
+	apiGroupInfo.NegotiatedSerializer = internaldecode.NegotiatedSerializer(Codecs, Scheme)
 	apiGroupInfo.VersionedResourcesStorageMap["v1"] = storage
 	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
 		return nil, err
 	}
-	if err := acc.install(generic, config); err != nil {
+	// Every API group in one call: k8s.io/apiserver builds the OpenAPI
+	// models of the managed-fields type converter once per call
+	// (GenericAPIServer.getOpenAPIModels), a few milliseconds each.
+	groups := append(acc.groups(config), admissionRegistrationGroup(admissionRegistration))
+	if err := generic.InstallAPIGroups(groups...); err != nil {
 		return nil, err
 	}
+	if err := acc.addBootstrapHook(generic); err != nil {
+		return nil, err
+	}
+	generic.AddPostStartHookOrDie("start-apiserver-admission-initializer", s.admission.postStartHook)
 	installLazyOpenAPI(generic, config)
 	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
 		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
@@ -334,6 +356,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.backend != nil {
 		defer s.backend.Close()
 	}
+	defer s.admission.shutdown()
+	if err := s.admission.start(ctx, s.generic); err != nil {
+		return err
+	}
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
@@ -361,8 +387,15 @@ func (s *Server) loopbackConfig() *restclient.Config {
 		BearerToken:     s.token,
 		TLSClientConfig: restclient.TLSClientConfig{CAData: s.caPEM},
 		QPS:             -1,
+		UserAgent:       loopbackUserAgent,
 	}
 }
+
+// loopbackUserAgent is the user agent of kube-apiserver's requests to itself
+// (client-go's default for the kube-apiserver binary, as envtest's reports
+// it), e.g. an admission policy's lookup of its param: audit logs and request
+// logs tell them from the clients' requests by it.
+var loopbackUserAgent = "kube-apiserver/" + KubernetesVersion + " (" + goruntime.GOOS + "/" + goruntime.GOARCH + ") kubernetes/0000000"
 
 func randomToken() (string, error) {
 	b := make([]byte, 24)

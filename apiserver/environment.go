@@ -64,6 +64,10 @@ type Environment struct {
 	// (envtest.Environment.KubeConfig).
 	KubeConfig []byte
 
+	// WebhookInstallOptions installs webhook configurations and prepares a
+	// local webhook server's certificate (envtest.Environment.WebhookInstallOptions).
+	WebhookInstallOptions WebhookInstallOptions
+
 	// ControlPlaneStartTimeout bounds Start; default 20s.
 	ControlPlaneStartTimeout time.Duration
 	// ControlPlaneStopTimeout bounds Stop; default 20s.
@@ -87,6 +91,8 @@ type Environment struct {
 	done      <-chan error
 	requests  *requestlog.Recorder
 	stopLogTo func()
+	// stopControllers stops cluster mode's controllers (controllers.go).
+	stopControllers func()
 }
 
 // ClusterOptions configure cluster mode.
@@ -128,6 +134,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 		e.stopLogs()
 		return nil, err
 	}
+	var stopControllers func()
 	if k != nil {
 		// Like a kubelet starting on a node: a client of the API, with its
 		// own user agent; Run returns once the node is registered.
@@ -137,10 +144,18 @@ func (e *Environment) Start() (*rest.Config, error) {
 			e.stopLogs()
 			return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
 		}
+		if stopControllers, err = startClusterControllers(s.RESTConfig()); err != nil {
+			k.Stop()
+			cancel()
+			<-done
+			e.stopLogs()
+			return nil, fmt.Errorf("starting the controllers: %w", err)
+		}
 	}
 	kubeconfig, err := s.Kubeconfig()
 	if err != nil {
 		if k != nil {
+			stopControllers()
 			k.Stop()
 		}
 		cancel()
@@ -148,7 +163,17 @@ func (e *Environment) Start() (*rest.Config, error) {
 		e.stopLogs()
 		return nil, err
 	}
-	e.server, e.kubelet, e.cancel, e.done, e.requests = s, k, cancel, done, requests
+	if err := e.installWebhooks(s); err != nil {
+		if k != nil {
+			stopControllers()
+			k.Stop()
+		}
+		cancel()
+		<-done
+		e.stopLogs()
+		return nil, err
+	}
+	e.server, e.kubelet, e.cancel, e.done, e.requests, e.stopControllers = s, k, cancel, done, requests, stopControllers
 	e.Config = s.RESTConfig()
 	e.KubeConfig = kubeconfig
 	return rest.CopyConfig(e.Config), nil
@@ -157,24 +182,28 @@ func (e *Environment) Start() (*rest.Config, error) {
 // Stop stops the simulations, then the server, and waits until it has shut
 // down. Stopping an Environment that was never started is a no-op.
 func (e *Environment) Stop() error {
+	cleanupErr := e.WebhookInstallOptions.Cleanup()
 	if e.server == nil {
-		return nil
+		return cleanupErr
 	}
-	// The kubelet goes first, so that none of its requests (an open watch)
-	// is in flight when the server shuts down.
+	// The controllers and the kubelet go first, so that none of their
+	// requests (an open watch) is in flight when the server shuts down.
+	if e.stopControllers != nil {
+		e.stopControllers()
+	}
 	if e.kubelet != nil {
 		e.kubelet.Stop()
 	}
 	e.cancel()
 	defer e.stopLogs()
-	defer func() { e.server, e.kubelet, e.cancel, e.done = nil, nil, nil, nil }()
+	defer func() { e.server, e.kubelet, e.cancel, e.done, e.stopControllers = nil, nil, nil, nil, nil }()
 	timeout := timeoutOr(e.ControlPlaneStopTimeout)
 	select {
 	case err := <-e.done:
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("server stopped with error: %w", err)
 		}
-		return nil
+		return cleanupErr
 	case <-time.After(timeout):
 		return fmt.Errorf("server did not stop within %s", timeout)
 	}
@@ -211,8 +240,11 @@ func (s *Server) Start(ctx context.Context, timeout time.Duration) (<-chan error
 }
 
 // waitReady polls /readyz until it answers 200, ctx ends or the timeout
-// passes. Polling starts at 1 ms: a ready in-memory server answers within a
-// few milliseconds of starting.
+// passes. It polls every millisecond for the first 100 polls (a server on
+// in-memory storage is ready a few milliseconds after it starts serving, and
+// a doubling interval would notice that up to twice as late), then backs off
+// to 50 ms for servers on etcd or a loaded machine. The connection is kept
+// between polls, so a poll costs a request, not a TLS handshake.
 func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	transport, err := rest.TransportFor(s.RESTConfig())
 	if err != nil {
@@ -222,7 +254,7 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	client := &http.Client{Transport: transport, Timeout: time.Second}
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	interval := time.Millisecond
+	interval, polls := time.Millisecond, 0
 	var last error
 	for {
 		resp, err := client.Get(s.url + "/readyz")
@@ -242,7 +274,7 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 			return fmt.Errorf("server not ready after %s: %v", timeout, last)
 		case <-time.After(interval):
 		}
-		if interval < 50*time.Millisecond {
+		if polls++; polls >= 100 && interval < 50*time.Millisecond {
 			interval *= 2
 		}
 	}

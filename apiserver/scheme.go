@@ -17,12 +17,15 @@ limitations under the License.
 package apiserver
 
 import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 
+	"github.com/ephemera-dev/ephemera/strategy/admissionregistration"
 	"github.com/ephemera-dev/ephemera/strategy/defaults"
 	"github.com/ephemera-dev/ephemera/strategy/event"
 	"github.com/ephemera-dev/ephemera/strategy/namespace"
@@ -44,6 +47,23 @@ var servedTypes = []runtime.Object{
 	&corev1.PodLogOptions{}, &corev1.PodAttachOptions{}, &corev1.PodExecOptions{},
 	&corev1.PodProxyOptions{},
 }
+
+// storageCodec encodes objects as kube-apiserver stores them: core/v1,
+// rbac/v1 and admissionregistration/v1 in protobuf, kube-apiserver's default storage media type
+// (k8s.io/apiserver/pkg/server/options/etcd.go, DefaultStorageMediaType
+// "application/vnd.kubernetes.protobuf"). The encoding shows in answers:
+// every object a write returns, and every read, is decoded from the stored
+// bytes, and protobuf does not tell an empty list or map from none, so a
+// ClusterRole created with "rules":[] comes back with "rules":null. It
+// decodes any stored form (protobuf, JSON, YAML) into the internal version.
+var storageCodec = func() runtime.Codec {
+	info, ok := runtime.SerializerInfoForMediaType(Codecs.SupportedMediaTypes(), runtime.ContentTypeProtobuf)
+	if !ok {
+		panic("no protobuf serializer in the codec factory")
+	}
+	return Codecs.CodecForVersions(info.Serializer, Codecs.UniversalDecoder(),
+		schema.GroupVersions{corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion}, runtime.InternalGroupVersioner)
+}()
 
 // newScheme returns a scheme holding core/v1 (as v1 and as the internal
 // version), with Ephemera's defaulting and field-label conversions.
@@ -73,8 +93,32 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	} {
 		must(scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind), conv))
 	}
+	must(registerCrossKindConversionErrors(scheme))
 	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
+	addAdmissionRegistration(scheme)
 	return scheme, serializer.NewCodecFactory(scheme)
+}
+
+// admissionRegistrationTypes are the admissionregistration.k8s.io/v1 kinds,
+// registered a second time as the internal version like servedTypes.
+var admissionRegistrationTypes = []runtime.Object{
+	&admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.ValidatingWebhookConfigurationList{},
+	&admissionregistrationv1.MutatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfigurationList{},
+	&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyList{},
+	&admissionregistrationv1.ValidatingAdmissionPolicyBinding{}, &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{},
+	&admissionregistrationv1.MutatingAdmissionPolicy{}, &admissionregistrationv1.MutatingAdmissionPolicyList{},
+	&admissionregistrationv1.MutatingAdmissionPolicyBinding{}, &admissionregistrationv1.MutatingAdmissionPolicyBindingList{},
+}
+
+// addAdmissionRegistration registers admissionregistration.k8s.io/v1 (as v1
+// and as the internal version) with its defaulting and declarative
+// validation.
+func addAdmissionRegistration(scheme *runtime.Scheme) {
+	must(admissionregistrationv1.AddToScheme(scheme))
+	scheme.AddKnownTypes(schema.GroupVersion{Group: admissionregistrationv1.GroupName, Version: runtime.APIVersionInternal}, admissionRegistrationTypes...)
+	must(admissionregistration.RegisterDefaults(scheme))
+	admissionregistration.RegisterValidations(scheme)
+	must(scheme.SetVersionPriority(admissionregistrationv1.SchemeGroupVersion))
 }
 
 func must(err error) {

@@ -17,6 +17,7 @@ limitations under the License.
 package apiserver
 
 import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -68,5 +69,6 @@ var namerScheme = func() *runtime.Scheme {
 	must(rbacv1.AddToScheme(s))
 	must(authorizationv1.AddToScheme(s))
 	must(authenticationv1.AddToScheme(s))
+	must(admissionregistrationv1.AddToScheme(s))
 	return s
 }()

@@ -30,9 +30,13 @@ package conformance
 //     a client certificate); the certificate's credential ID in user.extra
 //     and the order of the groups, which follow the authenticator;
 //   - requests kube-apiserver makes to itself (user agent "kube-apiserver/"),
-//     e.g. LimitRanger's live lookups: not the scenario's requests;
+//     e.g. LimitRanger's live lookups or an admission policy's lookup of its
+//     param: not the scenario's requests;
+//   - the dry-run probes of the admission scenarios (user agent
+//     probeUserAgent): how many it takes until a new webhook configuration
+//     or policy is in effect is a matter of timing;
 //   - the scenario's namespace name, UIDs, resourceVersions and timestamps
-//     inside objects: as for the observations (recorder.go);
+//     inside objects: as for the observations (package observe);
 //   - annotations "apiserver.latency.k8s.io/*": kube-apiserver adds them only
 //     to requests slower than 500 ms, a matter of the machine's load;
 //   - in request URIs, the resourceVersion a watch starts from and the
@@ -58,6 +62,8 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ephemera-dev/ephemera/conformance/observe"
 )
 
 // auditable targets can write an audit log under a policy file.
@@ -122,10 +128,11 @@ func (r *auditReader) scenarioEvents(ns string) ([]map[string]any, error) {
 			return nil, err
 		}
 		for _, ev := range evs {
-			// kube-apiserver's own loopback requests (e.g. LimitRanger's
-			// live lookup of a new namespace's limit ranges) are not the
-			// scenario's; Ephemera serves no resources they concern.
-			if ua, _ := ev["userAgent"].(string); strings.HasPrefix(ua, "kube-apiserver/") {
+			// The servers' own loopback requests (e.g. LimitRanger's live
+			// lookup of a new namespace's limit ranges, an admission
+			// policy's lookup of its param) are not the scenario's; nor
+			// are the admission scenarios' probes.
+			if ua, _ := ev["userAgent"].(string); strings.HasPrefix(ua, "kube-apiserver/") || ua == probeUserAgent {
 				continue
 			}
 			if concernsNamespace(ev, ns) {
@@ -189,7 +196,7 @@ func failedAuthentication(ev map[string]any) bool {
 // normalizeAudit returns one canonical JSON string per request (all its
 // stages in order), sorted.
 func normalizeAudit(evs []map[string]any, ns string) []string {
-	rec := &recorder{ns: ns}
+	rec := &observe.Recorder{NS: ns}
 	byID := map[any][]map[string]any{}
 	var order []any
 	for _, ev := range evs {
@@ -245,7 +252,7 @@ func normalizeAudit(evs []map[string]any, ns string) []string {
 		}
 		// Objects recorded at Request/RequestResponse level are JSON
 		// documents; normalize them as observations are.
-		byID[id] = append(byID[id], rec.normValue(ev).(map[string]any))
+		byID[id] = append(byID[id], rec.NormValue(ev).(map[string]any))
 	}
 	out := make([]string, 0, len(order))
 	for _, id := range order {

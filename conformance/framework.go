@@ -34,6 +34,8 @@ import (
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/ephemera-dev/ephemera/conformance/observe"
 )
 
 // F is the per-scenario, per-target fixture: clients for the target, a fresh
@@ -46,7 +48,7 @@ type F struct {
 	HTTP   *http.Client
 	NS     string
 
-	rec *recorder
+	rec *observe.Recorder
 	// notesOnly keeps requests out of the observations: a kubelet-tier
 	// scenario compares what it notes (normalized session outputs), not
 	// the objects a kubelet writes differently on each node.
@@ -63,7 +65,7 @@ func newF(ctx context.Context, ts *targetState) *F {
 	f.NS = "ephemera-conf-" + utilrand.String(8)
 	_, err = f.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: f.NS}}, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "creating namespace %s on %s", f.NS, ts.target.Name())
-	f.rec = &recorder{ns: f.NS}
+	f.rec = &observe.Recorder{NS: f.NS}
 	return f
 }
 
@@ -219,7 +221,7 @@ func (f *F) Do(req Req) *Result {
 		}
 	}
 	if !req.NoRecord && !f.notesOnly {
-		f.rec.record(req.Method+" "+req.Path, r)
+		f.rec.Record(req.Method+" "+req.Path, r.observed())
 	}
 	return r
 }
@@ -292,13 +294,13 @@ func (f *F) Record(step string, obj any, err error) {
 		raw, _ := json.Marshal(obj)
 		r.Body = raw
 	}
-	f.rec.record(step, r)
+	f.rec.Record(step, r.observed())
 }
 
 // Note records a free-form observation (e.g. a derived value).
 func (f *F) Note(step string, v any) {
 	raw, _ := json.Marshal(v)
-	f.rec.record(step, &Result{Body: raw})
+	f.rec.Record(step, observe.Response{Body: raw})
 }
 
 // Cause constructors. Values are passed pre-formatted the way upstream's

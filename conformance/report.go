@@ -282,3 +282,13 @@ body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}td,th{bord
 	b.WriteString("</table></body></html>\n")
 	return b.String()
 }
+
+// sortedKeys is a small helper for deterministic report output.
+func sortedKeys[V any](m map[string]V) []string {
+	var k []string
+	for s := range m {
+		k = append(k, s)
+	}
+	sort.Strings(k)
+	return k
+}

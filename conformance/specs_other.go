@@ -210,7 +210,7 @@ var _ = Describe("concurrency", func() {
 		Expect(names).To(Equal([]string{"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"}))
 		Expect(p.Generation).To(BeEquivalentTo(1 + n))
 		// The order of ECs depends on scheduling; record only sorted facts.
-		f.rec.obs = f.rec.obs[:1]
+		f.rec.Observations = f.rec.Observations[:1]
 		f.Note("final", map[string]any{"names": names, "generation": p.Generation})
 	})
 })

@@ -354,6 +354,34 @@ var _ = Describe("pods/ephemeralcontainers surface", func() {
 			`EphemeralContainers in version "v1" cannot be handled as a Pod: no kind "EphemeralContainers" is registered for version "v1" in scheme "pkg/runtime/scheme.go:111"`)
 	})
 
+	// A body of another core/v1 kind decodes into its own type and then fails
+	// conversion to the resource's internal type, which upstream names as
+	// k8s.io/kubernetes/pkg/apis/core.Pod (found by the differential fuzzer).
+	API("surface/PUT of another core kind is 400 naming the internal type", func(f *F) {
+		f.CreatePod(podName)
+		f.PutEC(podName, map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": podName}}).ExpectStatus(400, metav1.StatusReasonBadRequest,
+			`Node in version "v1" cannot be handled as a Pod: converting (v1.Node) to (core.Pod): unknown conversion`)
+		Expect(ecNames(f.GetPod(podName).OK())).To(BeEmpty())
+	})
+
+	// A merge or JSON patch that removes apiVersion leaves an object the
+	// patch handler decodes with no default version, so kube-apiserver reads
+	// it into its internal type, whose fields have no JSON tags: "metadata",
+	// "spec" and "status" are unknown and the name is gone (found by the
+	// differential fuzzer; see internal/internaldecode).
+	API("surface/PATCH removing apiVersion decodes into the internal layout", func(f *F) {
+		f.CreatePod(podName)
+		r := f.PatchEC(podName, ctMerge, `{"apiVersion":null}`)
+		r.ExpectStatus(400, metav1.StatusReasonBadRequest, `the name of the object (p1 based on URL) was undeterminable: name must be provided`)
+		Expect(r.Warnings).To(Equal([]string{`299 - "unknown field \"metadata\""`, `299 - "unknown field \"spec\""`, `299 - "unknown field \"status\""`}))
+		r = f.Do(Req{Method: http.MethodPatch, Path: f.podPath(podName), ContentType: ctJSONP,
+			Body: `[{"op":"remove","path":"/apiVersion"},{"op":"add","path":"/name","value":"p1"}]`})
+		r.ExpectInvalid(podName, Required("spec.terminationGracePeriodSeconds", ""), Required("spec.containers", ""),
+			Required("spec.restartPolicy", ""), Required("spec.dnsPolicy", ""),
+			Forbidden("spec.containers", "pod updates may not add or remove containers"))
+		Expect(ecNames(f.GetPod(podName).OK())).To(BeEmpty())
+	})
+
 	API("surface/unknown field with fieldValidation=Strict is 422", func(f *F) {
 		f.CreatePod(podName)
 		r := f.PatchEC(podName, ctSMP, `{"spec":{"ephemeralContainers":[{"name":"dbg","image":"busybox","bar":1}]}}`, "fieldValidation=Strict")

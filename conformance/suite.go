@@ -30,6 +30,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/ephemera-dev/ephemera/conformance/observe"
 )
 
 // Options selects targets and outputs. RegisterFlags binds them to flags.
@@ -292,7 +294,7 @@ func Kubelet(name string, body func(f *F), args ...any) bool {
 		f := newF(ctx, ts)
 		f.notesOnly = true
 		DeferCleanup(f.cleanup)
-		DeferCleanup(func() { suite.saveObservations(f.Target.Name(), name, f.rec.obs) })
+		DeferCleanup(func() { suite.saveObservations(f.Target.Name(), name, f.rec.Observations) })
 		body(f)
 	})
 	return It(name, args...)
@@ -302,7 +304,7 @@ func runAPI(ctx SpecContext, name string, body func(f *F)) {
 	if !suite.differential() {
 		f := newF(ctx, suite.targets[0])
 		DeferCleanup(f.cleanup)
-		DeferCleanup(func() { suite.saveObservations(f.Target.Name(), name, f.rec.obs) })
+		DeferCleanup(func() { suite.saveObservations(f.Target.Name(), name, f.rec.Observations) })
 		body(f)
 		return
 	}
@@ -321,8 +323,8 @@ func runDifferential(ctx SpecContext, name string, body func(f *F)) {
 		namespaces = append(namespaces, f.NS)
 		err := InterceptGomegaFailure(func() { body(f) })
 		f.cleanup()
-		obs = append(obs, f.rec.obs)
-		suite.saveObservations(ts.target.Name(), name, f.rec.obs)
+		obs = append(obs, f.rec.Observations)
+		suite.saveObservations(ts.target.Name(), name, f.rec.Observations)
 		if err != nil {
 			failures = append(failures, fmt.Sprintf("[%s] %v", ts.target.Name(), err))
 			results[ts.target.Name()] = outcome{State: "failed", Failure: err.Error()}
@@ -330,7 +332,7 @@ func runDifferential(ctx SpecContext, name string, body func(f *F)) {
 			results[ts.target.Name()] = outcome{State: "passed"}
 		}
 	}
-	diff := diffObservations(suite.targetNames(), obs[0], obs[1])
+	diff := observe.Diff(suite.targetNames(), obs[0], obs[1])
 	if auditDiff := compareAudit(name, namespaces); auditDiff != "" {
 		diff = strings.TrimSpace(diff + "\naudit events differ:\n" + auditDiff)
 	}

@@ -64,6 +64,9 @@ type Capabilities struct {
 	// Kubelet is true when pods are actually run by a kubelet (kind, a real
 	// cluster). Specs labelled "kubelet" are skipped on targets without one.
 	Kubelet bool
+	// LoopbackWebhooks is true when the API server can call a webhook the
+	// suite serves on this host's loopback (an in-process or local server).
+	LoopbackWebhooks bool
 }
 
 // Target is an API server the suite can run against.
@@ -95,7 +98,7 @@ func (t *EphemeraTarget) Name() string {
 }
 
 func (t *EphemeraTarget) Capabilities() Capabilities {
-	return Capabilities{Kubelet: t.SimulateKubelet}
+	return Capabilities{Kubelet: t.SimulateKubelet, LoopbackWebhooks: true}
 }
 
 func (t *EphemeraTarget) Start(context.Context) (*rest.Config, error) {
@@ -143,7 +146,7 @@ type EnvtestTarget struct {
 }
 
 func (t *EnvtestTarget) Name() string               { return "envtest" }
-func (t *EnvtestTarget) Capabilities() Capabilities { return Capabilities{} }
+func (t *EnvtestTarget) Capabilities() Capabilities { return Capabilities{LoopbackWebhooks: true} }
 
 func (t *EnvtestTarget) assets() string {
 	if t.AssetsDir != "" {

@@ -16,8 +16,9 @@ limitations under the License.
 
 // Package ephemeratest makes an Ephemera test three lines long: Start gives
 // a test its own API server (stopped when the test ends), with options for
-// every mode — cluster mode, the request log, faults, objects to seed — and
-// clients of every kind (client-go, controller-runtime, dynamic). Waits for
+// every mode — cluster mode, the request log, faults, objects to seed,
+// admission webhooks — and clients of every kind (client-go,
+// controller-runtime, dynamic). Waits for
 // what tools wait for (a pod running, an ephemeral container running or
 // terminated) work against any server.
 //
@@ -89,14 +90,15 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
-	env     apiserver.Environment
-	faults  []faults.Rule
-	seed    *int64
-	objects []client.Object
-	files   []string
-	logs    bool
-	users   []apiserver.User
-	configs []func(*apiserver.Environment)
+	env      apiserver.Environment
+	faults   []faults.Rule
+	seed     *int64
+	objects  []client.Object
+	files    []string
+	logs     bool
+	users    []apiserver.User
+	configs  []func(*apiserver.Environment)
+	webhooks []client.Object
 }
 
 // WithCluster runs cluster mode: a Ready node whose simulated kubelet
@@ -156,7 +158,8 @@ func WithHTTP2() Option {
 }
 
 // WithEnvironment changes the Environment before it starts, for what has
-// no option of its own (e.g. admission webhooks, until they have one).
+// no option of its own (e.g. envtest-shaped webhook install options beyond
+// WithWebhooks: a fixed LocalServingPort or LocalServingHostExternalName).
 func WithEnvironment(configure func(*apiserver.Environment)) Option {
 	return func(o *options) { o.configs = append(o.configs, configure) }
 }
@@ -185,6 +188,9 @@ func Start(t TB, opts ...Option) *Server {
 		env.Logger = testr.NewWithInterface(t, testr.Options{})
 	} else {
 		env.Logger = logr.Discard()
+	}
+	if err := addWebhooks(&env.WebhookInstallOptions, o.webhooks); err != nil {
+		t.Fatalf("ephemeratest: %v", err)
 	}
 	for _, configure := range o.configs {
 		configure(env)

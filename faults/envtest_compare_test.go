@@ -25,8 +25,11 @@ package faults_test
 // priority level (by UID) on each response, so those headers are compared
 // only on the 429 that APF itself answers. Run with
 //
-//	KUBEBUILDER_ASSETS=$(hack/reference-binaries.sh | tail -n1) \
+//	KUBEBUILDER_ASSETS=$HOME/.cache/ephemera/reference/k8s-v1.37.2-etcd-v3.7.0 \
 //	  go test -run TestFaultsAgainstRealServer ./faults/
+//
+// (internal/referencetest skips it without the reference binaries, outside
+// `make test`).
 //
 // Faults kube-apiserver cannot be made to produce on demand are not
 // compared here; their answers come from the same k8s.io/apiserver code
@@ -153,9 +156,9 @@ func same(t *testing.T, what string, code int, real, fake response, apf bool) {
 const podJSON = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"app","image":"nginx:1.27"}]}}`
 
 func TestFaultsAgainstRealServer(t *testing.T) {
-	referencetest.Assets(t, "kube-apiserver", "etcd")
+	assets := referencetest.Assets(t, "kube-apiserver", "etcd")
 	ctrllog.SetLogger(logr.Discard())
-	env := &envtest.Environment{}
+	env := &envtest.Environment{BinaryAssetsDirectory: assets}
 	// Without the watch cache, a watch reads etcd's history, which
 	// kube-apiserver compacts every second here: a watch from an old
 	// resourceVersion then gets etcd3's 410.

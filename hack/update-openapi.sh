@@ -14,8 +14,9 @@
 # limitations under the License.
 
 # Regenerates apiserver/openapi/zz_generated.openapi.go: the OpenAPI definitions of
-# every type Ephemera serves (k8s.io/api core/v1 and what it references), generated
-# with k8s.io/kube-openapi's openapi-gen at the version pinned in go.mod.
+# every type Ephemera serves (k8s.io/api core/v1, admissionregistration/v1 and what
+# they reference), generated with k8s.io/kube-openapi's openapi-gen at the version
+# pinned in go.mod.
 # Server-side apply needs complete, generated definitions: hand-made ones type
 # managedFields wrongly: a pod then gets one managedFields entry instead of two.
 #
@@ -33,6 +34,7 @@ trap 'rm -f "$header"' EXIT
 
 pkgs=(
   k8s.io/api/core/v1
+  k8s.io/api/admissionregistration/v1
   k8s.io/api/rbac/v1
   k8s.io/api/authorization/v1
   k8s.io/api/authentication/v1

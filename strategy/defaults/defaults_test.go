@@ -37,7 +37,8 @@ func mustJSON(t *testing.T, v interface{}) string {
 }
 
 // Golden values: the serialized forms below are what kube-apiserver v1.37.2
-// returns for the same input (catalog §5.1; envtest_compare_test.go).
+// returns for the same input (pkg/apis/core/v1/defaults.go SetDefaults_*;
+// checked against envtest by envtest_compare_test.go).
 func TestDefaultEphemeralContainerGolden(t *testing.T) {
 	pod := &corev1.Pod{Spec: corev1.PodSpec{EphemeralContainers: []corev1.EphemeralContainer{{
 		EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "dbg", Image: "busybox"},

@@ -66,8 +66,9 @@ func (podStrategy) NamespaceScoped() bool { return true }
 
 // ValidateDeclaratively makes the pod strategies a
 // rest.DeclarativeValidationStrategy, as upstream's podStrategy is through
-// rest.DeclarativeValidation. Pods have no declarative rules that fire in
-// 1.37 (catalog §2.3), but merging the handwritten errors there drops exact
+// rest.DeclarativeValidation. Pods' declarative rules (pkg/apis/core/v1/
+// zz_generated.validations.go) report nothing the handwritten ones do not
+// in 1.37 (checked against envtest), but merging the handwritten errors there drops exact
 // repeats: an error that both rest.BeforeUpdate's validateCommonFields and the
 // strategy report (e.g. metadata.deletionGracePeriodSeconds: field is
 // immutable) reaches the client once.
@@ -277,7 +278,8 @@ func (podStatusStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.
 }
 
 // podEphemeralContainersStrategy mirrors podEphemeralContainersStrategy
-// (pods/ephemeralcontainers, catalog §1.4).
+// (pkg/registry/core/pod/strategy.go: the strategy of
+// pods/ephemeralcontainers).
 type podEphemeralContainersStrategy struct {
 	podStrategy
 	resetFieldsFilter fieldpath.Filter
@@ -328,8 +330,8 @@ func (podEphemeralContainersStrategy) WarningsOnUpdate(ctx context.Context, obj,
 }
 
 // GetResetFieldsFilter mirrors upstream: only spec.ephemeralContainers is
-// kept. Note (catalog §1.9): kube-apiserver never consults it, because its
-// EphemeralContainersREST implements neither reset-fields interface; the
+// kept. Note: kube-apiserver never consults it, because its
+// EphemeralContainersREST (pkg/registry/core/pod/storage/storage.go) implements neither reset-fields interface; the
 // registry must not expose it to get the upstream managedFields behaviour.
 func (s podEphemeralContainersStrategy) GetResetFieldsFilter() map[fieldpath.APIVersion]fieldpath.Filter {
 	return map[fieldpath.APIVersion]fieldpath.Filter{"v1": s.resetFieldsFilter}

@@ -61,6 +61,8 @@ type podOpts struct {
 	AllowNamespacedSysctlsForHostNetAndHostIPC              bool
 	AllowInvalidLabelValueInSelector                        bool
 	AllowInvalidLabelValueInRequiredNodeAffinity            bool
+	AllowInvalidTopologySpreadConstraintLabelSelector       bool
+	OldPodViolatesMatchLabelKeysValidation                  bool
 }
 
 func newPodOpts(o Options, oldSpec *corev1.PodSpec, oldMeta *metav1.ObjectMeta) podOpts {
@@ -126,6 +128,7 @@ func newPodOpts(o Options, oldSpec *corev1.PodSpec, oldMeta *metav1.ObjectMeta) 
 			}
 		}
 		opts.AllowInvalidLabelValueInSelector, opts.AllowInvalidLabelValueInRequiredNodeAffinity = affinityRatchets(oldSpec)
+		opts.AllowInvalidTopologySpreadConstraintLabelSelector, opts.OldPodViolatesMatchLabelKeysValidation = topologySpreadRatchets(oldSpec)
 		// useAllowSysAdminWhenPrivilegeEscalationFalse (util.go:575-605).
 		visitContainers(oldSpec, field.NewPath("spec"), func(c *corev1.Container, _ *field.Path) {
 			sc := c.SecurityContext
@@ -306,11 +309,14 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 
 	vols, vErrs := validateVolumes(spec.Volumes, podMeta, fldPath.Child("volumes"), opts)
 	allErrs = append(allErrs, vErrs...)
+	// gatherPodResourceClaimNames: the non-empty names.
 	podClaimNames := sets.New[string]()
 	for _, c := range spec.ResourceClaims {
-		podClaimNames.Insert(c.Name)
+		if c.Name != "" {
+			podClaimNames.Insert(c.Name)
+		}
 	}
-	allErrs = append(allErrs, validatePodResourceClaims(spec.ResourceClaims, fldPath.Child("resourceClaims"))...)
+	allErrs = append(allErrs, validatePodResourceClaims(podMeta, spec.ResourceClaims, fldPath.Child("resourceClaims"))...)
 	allErrs = append(allErrs, validateContainers(spec.Containers, spec.OS, vols, podClaimNames, gracePeriod, fldPath.Child("containers"), opts, &spec.RestartPolicy, hostUsers)...)
 	allErrs = append(allErrs, validateInitContainers(spec.InitContainers, spec.OS, spec.Containers, vols, podClaimNames, gracePeriod, fldPath.Child("initContainers"), opts, &spec.RestartPolicy, hostUsers)...)
 	allErrs = append(allErrs, validateEphemeralContainers(spec.EphemeralContainers, spec.Containers, spec.InitContainers, vols, podClaimNames, fldPath.Child("ephemeralContainers"), opts, &spec.RestartPolicy, hostUsers)...)
@@ -330,7 +336,6 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 		}
 	}
 	allErrs = append(allErrs, validateAffinity(spec.Affinity, opts, fldPath.Child("affinity"))...)
-	// topologySpreadConstraints: not covered.
 	allErrs = append(allErrs, validatePodDNSConfig(spec.DNSConfig, &spec.DNSPolicy, fldPath.Child("dnsConfig"))...)
 	for i, g := range spec.ReadinessGates {
 		allErrs = append(allErrs, validateQualifiedName(string(g.ConditionType), fldPath.Child("readinessGates").Index(i).Child("conditionType"))...)
@@ -343,6 +348,7 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 		}
 		seenGates.Insert(g.Name)
 	}
+	allErrs = append(allErrs, validateTopologySpreadConstraints(spec.TopologySpreadConstraints, fldPath.Child("topologySpreadConstraints"), opts)...)
 	allErrs = append(allErrs, validateWindowsHostProcessPod(spec, fldPath, opts)...)
 	allErrs = append(allErrs, validateHostUsers(spec, fldPath, opts)...)
 	allErrs = append(allErrs, validatePodHostName(spec, fldPath)...)
@@ -426,12 +432,21 @@ func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *
 	return allErrs
 }
 
-// validatePodResourceClaims mirrors validatePodResourceClaims (names only).
-func validatePodResourceClaims(claims []corev1.PodResourceClaim, fldPath *field.Path) field.ErrorList {
+// validatePodResourceClaims mirrors validatePodResourceClaims and
+// validatePodResourceClaim: no claims on static pods, a unique DNS label as
+// name, exactly one of resourceClaimName and resourceClaimTemplateName, each
+// a DNS subdomain. The claim itself is printed as the internal struct.
+func validatePodResourceClaims(podMeta *metav1.ObjectMeta, claims []corev1.PodResourceClaim, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	seen := sets.New[string]()
 	for i, c := range claims {
 		p := fldPath.Index(i)
+		if podMeta != nil {
+			if _, ok := podMeta.Annotations[mirrorPodAnnotationKey]; ok {
+				allErrs = append(allErrs, field.Forbidden(field.NewPath(""), "static pods do not support resource claims"))
+				continue
+			}
+		}
 		if c.Name == "" {
 			allErrs = append(allErrs, field.Required(p.Child("name"), ""))
 		} else if seen.Has(c.Name) {
@@ -439,6 +454,22 @@ func validatePodResourceClaims(claims []corev1.PodResourceClaim, fldPath *field.
 		} else {
 			allErrs = append(allErrs, validateDNS1123Label(c.Name, p.Child("name"))...)
 			seen.Insert(c.Name)
+		}
+		if c.ResourceClaimName != nil && c.ResourceClaimTemplateName != nil {
+			allErrs = append(allErrs, field.Invalid(p, toInternal[internalPodResourceClaim](c), "at most one of `resourceClaimName` or `resourceClaimTemplateName` may be specified"))
+		}
+		if c.ResourceClaimName == nil && c.ResourceClaimTemplateName == nil {
+			allErrs = append(allErrs, field.Invalid(p, toInternal[internalPodResourceClaim](c), "must specify one of: `resourceClaimName`, `resourceClaimTemplateName`"))
+		}
+		if c.ResourceClaimName != nil {
+			for _, detail := range nameIsDNSSubdomain(*c.ResourceClaimName, false) {
+				allErrs = append(allErrs, field.Invalid(p.Child("resourceClaimName"), *c.ResourceClaimName, detail))
+			}
+		}
+		if c.ResourceClaimTemplateName != nil {
+			for _, detail := range nameIsDNSSubdomain(*c.ResourceClaimTemplateName, false) {
+				allErrs = append(allErrs, field.Invalid(p.Child("resourceClaimTemplateName"), *c.ResourceClaimTemplateName, detail))
+			}
 		}
 	}
 	return allErrs

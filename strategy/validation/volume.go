@@ -95,33 +95,43 @@ func validateVolumeSource(s *corev1.VolumeSource, fldPath *field.Path, volName s
 	checks := []volumeSourceCheck{
 		{s.EmptyDir != nil, "", func() field.ErrorList { return validateEmptyDir(s.EmptyDir, fldPath) }},
 		{s.HostPath != nil, "hostPath", func() field.ErrorList { return validateHostPath(s.HostPath, fldPath.Child("hostPath")) }},
-		{s.GitRepo != nil, "gitRepo", none},
-		{s.GCEPersistentDisk != nil, "gcePersistentDisk", none},
-		{s.AWSElasticBlockStore != nil, "awsElasticBlockStore", none},
+		{s.GitRepo != nil, "gitRepo", func() field.ErrorList { return validateGitRepoVolumeSource(s.GitRepo, fldPath.Child("gitRepo")) }},
+		{s.GCEPersistentDisk != nil, "gcePersistentDisk", func() field.ErrorList {
+			return validateGCEPersistentDiskVolumeSource(s.GCEPersistentDisk, fldPath.Child("persistentDisk"))
+		}},
+		{s.AWSElasticBlockStore != nil, "awsElasticBlockStore", func() field.ErrorList {
+			return validateAWSElasticBlockStoreVolumeSource(s.AWSElasticBlockStore, fldPath.Child("awsElasticBlockStore"))
+		}},
 		{s.Secret != nil, "secret", func() field.ErrorList { return validateSecretVolume(s.Secret, fldPath.Child("secret")) }},
-		{s.NFS != nil, "nfs", none},
+		{s.NFS != nil, "nfs", func() field.ErrorList { return validateNFSVolumeSource(s.NFS, fldPath.Child("nfs")) }},
 		{s.ISCSI != nil, "iscsi", none},
-		{s.Glusterfs != nil, "glusterfs", none},
-		{s.Flocker != nil, "flocker", none},
+		{s.Glusterfs != nil, "glusterfs", func() field.ErrorList { return validateGlusterfsVolumeSource(s.Glusterfs, fldPath.Child("glusterfs")) }},
+		{s.Flocker != nil, "flocker", func() field.ErrorList { return validateFlockerVolumeSource(s.Flocker, fldPath.Child("flocker")) }},
 		{s.PersistentVolumeClaim != nil, "persistentVolumeClaim", func() field.ErrorList {
 			if len(s.PersistentVolumeClaim.ClaimName) == 0 {
 				return field.ErrorList{field.Required(fldPath.Child("persistentVolumeClaim").Child("claimName"), "")}
 			}
 			return nil
 		}},
-		{s.RBD != nil, "rbd", none},
-		{s.Cinder != nil, "cinder", none},
-		{s.CephFS != nil, "cephFS", none},
-		{s.Quobyte != nil, "quobyte", none},
+		{s.RBD != nil, "rbd", func() field.ErrorList { return validateRBDVolumeSource(s.RBD, fldPath.Child("rbd")) }},
+		{s.Cinder != nil, "cinder", func() field.ErrorList { return validateCinderVolumeSource(s.Cinder, fldPath.Child("cinder")) }},
+		{s.CephFS != nil, "cephFS", func() field.ErrorList { return validateCephFSVolumeSource(s.CephFS, fldPath.Child("cephfs")) }},
+		{s.Quobyte != nil, "quobyte", func() field.ErrorList { return validateQuobyteVolumeSource(s.Quobyte, fldPath.Child("quobyte")) }},
 		// "downwarAPI" is upstream's spelling in this message.
 		{s.DownwardAPI != nil, "downwarAPI", func() field.ErrorList { return validateDownwardAPIVolume(s.DownwardAPI, fldPath.Child("downwardAPI")) }},
 		{s.FC != nil, "fc", none},
 		{s.FlexVolume != nil, "flexVolume", none},
 		{s.ConfigMap != nil, "configMap", func() field.ErrorList { return validateConfigMapVolume(s.ConfigMap, fldPath.Child("configMap")) }},
 		{s.AzureFile != nil, "azureFile", none},
-		{s.VsphereVolume != nil, "vsphereVolume", none},
-		{s.PhotonPersistentDisk != nil, "photonPersistentDisk", none},
-		{s.PortworxVolume != nil, "portworxVolume", none},
+		{s.VsphereVolume != nil, "vsphereVolume", func() field.ErrorList {
+			return requiredString(s.VsphereVolume.VolumePath, "volumePath", fldPath.Child("vsphereVolume"))
+		}},
+		{s.PhotonPersistentDisk != nil, "photonPersistentDisk", func() field.ErrorList {
+			return requiredString(s.PhotonPersistentDisk.PdID, "pdID", fldPath.Child("photonPersistentDisk"))
+		}},
+		{s.PortworxVolume != nil, "portworxVolume", func() field.ErrorList {
+			return requiredString(s.PortworxVolume.VolumeID, "volumeID", fldPath.Child("portworxVolume"))
+		}},
 		{s.AzureDisk != nil, "azureDisk", none},
 		{s.StorageOS != nil, "storageos", none},
 		{s.Projected != nil, "projected", func() field.ErrorList { return validateProjectedVolume(s.Projected, fldPath.Child("projected"), opts) }},

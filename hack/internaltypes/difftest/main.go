@@ -30,6 +30,8 @@ limitations under the License.
 //	update    ValidatePodUpdate, random single-field changes
 //	specdiff  only the "pod updates may not change fields" diff, on fully random specs
 //	status    ValidatePodStatusUpdate, random and targeted status changes
+//	webhooks  admissionregistration: webhook configurations, created and updated (admission.go)
+//	policies  admissionregistration: admission policies and bindings (admission.go)
 //
 // Run from hack/internaltypes:
 //

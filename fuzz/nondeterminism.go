@@ -1,0 +1,121 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package fuzz
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// What kube-apiserver itself answers differently from one request to the
+// next, with the reasons, and how the harness makes both servers' answers
+// comparable anyway (canonicalize, applied to every Status).
+
+func canonicalize(st *metav1.Status) {
+	orderMapKeys(st)
+	hideMapWalkErrors(st)
+}
+
+// typedObjectErrors is the message of a server-side apply whose object does
+// not fit the schema: "failed to create typed patch object (ns/name; gvk):
+// <errors>".
+var typedObjectErrors = regexp.MustCompile(`(?s)^(failed to create typed (?:patch|live) object \([^)]*\): )(.*)$`)
+
+// hideMapWalkErrors replaces the error list of such a message when it
+// contains "field not declared in schema". structured-merge-diff's
+// validation (typed/validate.go, visitMapItems) walks a map in Go's random
+// order and stops at the first undeclared field, so which of the map's other
+// errors are reported is chance: the same apply, sent thirty times, got both
+// errors 23 times and one 7 times, on kube-apiserver and on Ephemera alike.
+func hideMapWalkErrors(st *metav1.Status) {
+	if st == nil || !strings.Contains(st.Message, "field not declared in schema") {
+		return
+	}
+	if m := typedObjectErrors.FindStringSubmatch(st.Message); m != nil {
+		st.Message = m[1] + "<errors up to the first undeclared field, in random order>"
+	}
+}
+
+// keyedField is a cause's field that ends in a map key: "...limits[cpu]".
+var keyedField = regexp.MustCompile(`^(.*)\[([^\]]*[^0-9\]][^\]]*)\]$`)
+
+// orderMapKeys puts the causes of a 422 in an order kube-apiserver does not
+// decide: where validation ranges over a map, as ValidateResourceRequirements
+// (k8s.io/kubernetes pkg/apis/core/validation/validation.go) does over
+// resources.limits and resources.requests, Go's randomized map iteration
+// orders the keys' errors differently from one request to the next (the
+// same request sent three times gave two orders). Each contiguous run of
+// causes under one map, "P[k1]"..."P[kn]", is sorted by key, keeping each
+// key's own causes in order, and the message, which lists the causes, is
+// rebuilt in the same order when it is exactly the list of the causes.
+func orderMapKeys(st *metav1.Status) {
+	if st == nil || st.Details == nil || len(st.Details.Causes) < 2 {
+		return
+	}
+	causes := st.Details.Causes
+	sorted := append([]metav1.StatusCause(nil), causes...)
+	for i := 0; i < len(sorted); {
+		m := keyedField.FindStringSubmatch(sorted[i].Field)
+		if m == nil {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(sorted) {
+			n := keyedField.FindStringSubmatch(sorted[j].Field)
+			if n == nil || n[1] != m[1] {
+				break
+			}
+			j++
+		}
+		run := sorted[i:j]
+		sort.SliceStable(run, func(a, b int) bool {
+			return keyedField.FindStringSubmatch(run[a].Field)[2] < keyedField.FindStringSubmatch(run[b].Field)[2]
+		})
+		i = j
+	}
+	before, after := aggregate(causes), aggregate(sorted)
+	if i := strings.LastIndex(st.Message, before); i >= 0 && i+len(before) == len(st.Message) {
+		st.Message = st.Message[:i] + after
+	}
+	st.Details.Causes = sorted
+}
+
+// aggregate prints causes as a field.ErrorList's aggregate does
+// (k8s.io/apimachinery pkg/util/errors, aggregate.Error): "field: message"
+// each, repeats dropped, in brackets when more than one.
+func aggregate(causes []metav1.StatusCause) string {
+	seen := map[string]bool{}
+	var parts []string
+	for _, c := range causes {
+		msg := c.Message
+		if c.Field != "" {
+			msg = c.Field + ": " + msg
+		}
+		if !seen[msg] {
+			seen[msg] = true
+			parts = append(parts, msg)
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

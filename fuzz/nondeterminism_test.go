@@ -1,0 +1,108 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package fuzz
+
+import (
+	"reflect"
+	"strconv"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ephemera-dev/ephemera/conformance/observe"
+)
+
+func observeResponse(code int, body string, st *metav1.Status) observe.Response {
+	return observe.Response{Code: code, Body: []byte(body), Status: st}
+}
+
+func status(causes ...metav1.StatusCause) *metav1.Status {
+	return &metav1.Status{Message: `Pod "p" is invalid: ` + aggregate(causes), Details: &metav1.StatusDetails{Causes: causes}}
+}
+
+func cause(field, msg string) metav1.StatusCause {
+	return metav1.StatusCause{Field: field, Message: msg}
+}
+
+// Two orders kube-apiserver v1.37.2 gave for the same request.
+func TestOrderMapKeysMakesMapIterationOrderCanonical(t *testing.T) {
+	lim := "spec.ephemeralContainers[0].resources.limits"
+	a := status(cause(lim+"[zz]", "std"), cause(lim+"[zz]", "ctr"), cause(lim+"[app]", "std"), cause(lim+"[app]", "ctr"),
+		cause(lim+"[hugepages-2Mi]", "multiple"), cause("spec.ephemeralContainers[0].resources", "HugePages require cpu or memory"))
+	b := status(cause(lim+"[app]", "std"), cause(lim+"[app]", "ctr"), cause(lim+"[hugepages-2Mi]", "multiple"),
+		cause(lim+"[zz]", "std"), cause(lim+"[zz]", "ctr"), cause("spec.ephemeralContainers[0].resources", "HugePages require cpu or memory"))
+	orderMapKeys(a)
+	orderMapKeys(b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("orders differ:\n%+v\n%+v", a, b)
+	}
+	if a.Details.Causes[1].Message != "ctr" || a.Message != `Pod "p" is invalid: `+aggregate(a.Details.Causes) {
+		t.Fatalf("a key's own causes or the message out of order: %+v", a)
+	}
+}
+
+func TestOrderMapKeysLeavesListsAndOtherRunsAlone(t *testing.T) {
+	s := status(cause("spec.containers[1].name", "x"), cause("spec.containers[0].name", "y"), cause("spec.x[1]", "a"), cause("spec.x[0]", "b"))
+	want := *s
+	want.Details = &metav1.StatusDetails{Causes: append([]metav1.StatusCause(nil), s.Details.Causes...)}
+	orderMapKeys(s)
+	if !reflect.DeepEqual(*s, want) {
+		t.Fatalf("reordered list indexes: %+v", s.Details.Causes)
+	}
+}
+
+// Two answers kube-apiserver v1.37.2 gave to the same apply.
+func TestHideMapWalkErrors(t *testing.T) {
+	one := &metav1.Status{Message: "failed to create typed patch object (/; /v1, Kind=Pod): .metadata.n]me: field not declared in schema"}
+	two := &metav1.Status{Message: "failed to create typed patch object (/; /v1, Kind=Pod): errors:\n  .metadata.annotations: expected map, got &{a}\n  .metadata.n]me: field not declared in schema"}
+	canonicalize(one)
+	canonicalize(two)
+	if one.Message != two.Message {
+		t.Fatalf("%q != %q", one.Message, two.Message)
+	}
+	kept := &metav1.Status{Message: "failed to create typed patch object (/p; /v1, Kind=Pod): .metadata.annotations: expected map, got &{a}"}
+	want := kept.Message
+	canonicalize(kept)
+	if kept.Message != want {
+		t.Fatalf("a deterministic message changed: %q", kept.Message)
+	}
+}
+
+// Names generated from metadata.generateName differ between the servers
+// (kube-apiserver's own answers to one request differ too); the same prefix
+// and five characters each are hidden, a name the request gave is not.
+func TestHideGeneratedNames(t *testing.T) {
+	refused := func(name string) Answer {
+		msg := `Pod "` + name + `" is invalid: spec.containers: Required value`
+		return Answer{Response: observeResponse(422, `{"message":`+strconv.Quote(msg)+`}`, &metav1.Status{Message: msg, Details: &metav1.StatusDetails{Name: name}})}
+	}
+	ans := [2]Answer{refused("existing262r4"), refused("existingpvjwh")}
+	after := [2]Answer{{Response: observeResponse(404, "", nil)}, {Response: observeResponse(404, "", nil)}}
+	hideGeneratedNames(&ans, &after)
+	for i, a := range ans {
+		if a.Status.Details.Name != "<generated>" || a.Status.Message != `Pod "<generated>" is invalid: spec.containers: Required value` ||
+			string(a.Body) != `{"message":"Pod \"<generated>\" is invalid: spec.containers: Required value"}` {
+			t.Errorf("server %d: %+v %s", i, a.Status, a.Body)
+		}
+	}
+	// Different names that no generator made stay as they are.
+	ans = [2]Answer{refused("alpha"), refused("beta1")}
+	hideGeneratedNames(&ans, &after)
+	if ans[0].Status.Details.Name != "alpha" || ans[1].Status.Details.Name != "beta1" {
+		t.Errorf("names hidden: %q %q", ans[0].Status.Details.Name, ans[1].Status.Details.Name)
+	}
+}

@@ -1,0 +1,83 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package fuzz
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+)
+
+// rbacSeeds are valid and invalid objects of each RBAC kind; mode%4 picks
+// the resource they are sent to (RBACKinds), mode/4 the options.
+var rbacSeeds = []seed{
+	{0, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"$NAME"},"rules":[{"apiGroups":[""],"resources":["pods","pods/ephemeralcontainers"],"verbs":["get","patch"]}]}`},
+	{0, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"$NAME","namespace":"$NS"},"rules":[{"apiGroups":[""],"resources":["pods"],"resourceNames":["p"],"verbs":[]}]}`},
+	{0, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"$NAME"},"rules":[{"nonResourceURLs":["/healthz"],"verbs":["get"]}]}`},
+	{0, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"$NAME"},"rules":[{"verbs":["get"]},{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}`},
+	{1, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME"},"rules":[{"nonResourceURLs":["/healthz","/api/*"],"verbs":["get"]},{"apiGroups":[""],"resources":["pods"],"verbs":["list"]}]}`},
+	{1, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME"},"aggregationRule":{"clusterRoleSelectors":[{"matchLabels":{"a":"b"}}]},"rules":[]}`},
+	{1, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME"},"aggregationRule":{"clusterRoleSelectors":[{"matchExpressions":[{"key":"a","operator":"Bogus"}]}]}}`},
+	{1, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME"},"rules":[{"nonResourceURLs":["healthz"],"resources":["pods"],"verbs":["get"]}]}`},
+	{2, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"$NAME"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"alice"},{"kind":"ServiceAccount","name":"default","namespace":"$NS"}]}`},
+	{2, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"$NAME"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"missing"},"subjects":[{"kind":"ServiceAccount","name":"default"}]}`},
+	{2, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"$NAME"},"roleRef":{"apiGroup":"apps","kind":"Deployment","name":""},"subjects":[{"kind":"Robot","name":"r"},{"kind":"Group","apiGroup":"","name":""}]}`},
+	{3, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"$NAME"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"system:masters"}]}`},
+	{3, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"$NAME"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"x"},"subjects":[{"kind":"ServiceAccount","name":"default"}]}`},
+	{3, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"$NAME"}}`},
+	// Options (mode/4): 1 dry run, 2 Strict, 4 Warn; a kind sent to
+	// another resource.
+	{1 + 4*1, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME"}}`},
+	{0 + 4*2, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"$NAME","bogus":1},"rules":[{"verbs":["get"],"apiGroups":[""],"resources":["pods"],"bogus":true}]}`},
+	{2 + 4*4, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"$NAME"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"r","extra":1}}`},
+	{0, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME"}}`},
+	{1, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"$NAME"}}`},
+	{3, `{`},
+}
+
+// FuzzRBACCreate: creation of Roles, ClusterRoles, RoleBindings and
+// ClusterRoleBindings with a fuzzed object, by the admin (system:masters on
+// both servers, so the escalation checks pass and validation decides).
+func FuzzRBACCreate(f *testing.F) {
+	addSeeds(f, rbacSeeds)
+	h := harness(f)
+	n := 0
+	f.Fuzz(func(t *testing.T, mode uint8, body, edits []byte) {
+		kind := RBACKinds[int(mode)%len(RBACKinds)]
+		opts := DecodeOptions(mode / uint8(len(RBACKinds)))
+		payload := BodyOf(kind, JSON, body, edits)
+		n++
+		// Cluster-scoped names are shared by every fuzz worker on the one
+		// reference server: the harness namespace (one per worker) makes
+		// them unique.
+		name := h.NS + "-" + strconv.Itoa(n)
+		var vars [2]map[string]string
+		for i := range vars {
+			vars[i] = map[string]string{VarName: name, VarNS: h.NS}
+		}
+		objectPath := h.ObjectPath(kind)
+		ans := h.Check(t, Case{
+			Req:            Request{Method: http.MethodPost, Path: h.Collection(kind) + opts.Query(), ContentType: JSON, Body: payload, Vars: vars},
+			Pod:            name,
+			Path:           objectPath,
+			NameFromAnswer: true,
+			DryRun:         opts.DryRun,
+			Input:          Describe("FuzzRBACCreate", mode, JSON, opts.Query(), payload),
+		})
+		h.Forget(objectPath, name, ans, opts.DryRun)
+	})
+}

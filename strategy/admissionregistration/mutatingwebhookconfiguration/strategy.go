@@ -1,0 +1,92 @@
+/*
+Copyright The Ephemera Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package mutatingwebhookconfiguration holds the strategy of MutatingWebhookConfigurations, mirroring
+// k8s.io/kubernetes/pkg/registry/admissionregistration/mutatingwebhookconfiguration/strategy.go.
+package mutatingwebhookconfiguration
+
+import (
+	"context"
+	"reflect"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/storage/names"
+
+	"github.com/ephemera-dev/ephemera/strategy/admissionregistration"
+)
+
+// Strategy is the create, update and delete strategy of MutatingWebhookConfigurations.
+type Strategy struct {
+	runtime.ObjectTyper
+	names.NameGenerator
+}
+
+// NewStrategy returns the strategy.
+func NewStrategy(typer runtime.ObjectTyper) Strategy {
+	return Strategy{typer, names.SimpleNameGenerator}
+}
+
+// NamespaceScoped is false: MutatingWebhookConfigurations are cluster-scoped.
+func (Strategy) NamespaceScoped() bool { return false }
+
+// PrepareForCreate starts the generation at 1.
+func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
+	obj.(*admissionregistrationv1.MutatingWebhookConfiguration).Generation = 1
+}
+
+// PrepareForUpdate bumps the generation when the webhooks change.
+func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+	c, oldC := obj.(*admissionregistrationv1.MutatingWebhookConfiguration), old.(*admissionregistrationv1.MutatingWebhookConfiguration)
+	if !reflect.DeepEqual(c.Webhooks, oldC.Webhooks) {
+		c.Generation = oldC.Generation + 1
+	}
+}
+
+// Validate validates a new configuration; names with the static-manifest
+// suffix are refused.
+func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
+	c := obj.(*admissionregistrationv1.MutatingWebhookConfiguration)
+	return append(admissionregistration.ValidateMutatingWebhookConfiguration(c), admissionregistration.ValidateStaticSuffix(c.Name)...)
+}
+
+// WarningsOnCreate warns about rules naming resources webhooks never see.
+func (Strategy) WarningsOnCreate(_ context.Context, obj runtime.Object) []string {
+	return admissionregistration.WarningsForWebhookRules(admissionregistration.MutatingRules(obj.(*admissionregistrationv1.MutatingWebhookConfiguration).Webhooks))
+}
+
+// Canonicalize does nothing.
+func (Strategy) Canonicalize(runtime.Object) {}
+
+// AllowCreateOnUpdate is false.
+func (Strategy) AllowCreateOnUpdate(context.Context) bool { return false }
+
+// ValidateUpdate validates an update, relaxed for what the old object had.
+func (Strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+	return admissionregistration.ValidateMutatingWebhookConfigurationUpdate(obj.(*admissionregistrationv1.MutatingWebhookConfiguration), old.(*admissionregistrationv1.MutatingWebhookConfiguration))
+}
+
+// WarningsOnUpdate warns about a reserved name and about rules naming
+// resources webhooks never see.
+func (Strategy) WarningsOnUpdate(_ context.Context, obj, _ runtime.Object) []string {
+	c := obj.(*admissionregistrationv1.MutatingWebhookConfiguration)
+	return append(admissionregistration.WarningsForStaticSuffix(c.Name),
+		admissionregistration.WarningsForWebhookRules(admissionregistration.MutatingRules(c.Webhooks))...)
+}
+
+// AllowUnconditionalUpdate is false: updates need a resourceVersion.
+func (Strategy) AllowUnconditionalUpdate(context.Context) bool { return false }
