@@ -12,6 +12,13 @@ BIN := bin
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TARGET ?= ephemera
+# CONTENT_TYPE=protobuf runs the suite's typed clients with
+# application/vnd.kubernetes.protobuf; LABELS filters scenarios by Ginkgo label
+# (api, kubelet, cluster), e.g. LABELS='!kubelet'.
+CONTENT_TYPE ?= json
+LABELS ?=
+conformance_args = -ginkgo.no-color -content-type=$(CONTENT_TYPE) $(if $(LABELS),-ginkgo.label-filter='$(LABELS)')
+report_suffix = $(if $(filter protobuf,$(CONTENT_TYPE)),-protobuf)
 BENCHTIME ?= 2s
 # staticcheck 2026.2.2; `go run pkg@version` builds exactly this version,
 # checked against the Go checksum database.
@@ -44,21 +51,28 @@ unit: reference
 	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -count=1 $$($(GO) list ./... | grep -v -e /conformance$$ -e /storage/memory$$)
 	$(GO) test -count=1 -race ./storage/memory/
 
-## conformance: run the suite on TARGET=ephemera|ephemera-kubelet|envtest|kubeconfig=PATH
-## (ephemera-kubelet: Ephemera with its simulated kubelet, so the kubelet tier runs too).
+## conformance: run the suite on TARGET=ephemera|ephemera-cluster|envtest|kubeconfig=PATH
+## (ephemera-cluster, formerly ephemera-kubelet: Ephemera's cluster mode, so the kubelet
+## and cluster tiers run too).
 conformance: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args $(conformance_args) -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))$(report_suffix)
 
+# Every target runs once with JSON clients and once with protobuf clients:
+# the differential covers ephemera and envtest with both, cluster mode runs
+# whole with JSON and without the (slow, wire-format-independent) kubelet tier
+# with protobuf.
 conformance-all: reference
 	$(MAKE) conformance TARGET=ephemera
-	$(MAKE) conformance TARGET=ephemera-kubelet
+	$(MAKE) conformance TARGET=ephemera-cluster
+	$(MAKE) conformance TARGET=ephemera-cluster CONTENT_TYPE=protobuf LABELS='!kubelet'
 	$(MAKE) conformance TARGET=envtest
 	$(MAKE) differential
+	$(MAKE) differential CONTENT_TYPE=protobuf
 	$(MAKE) differential-audit
 
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
 differential: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args $(conformance_args) -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential$(report_suffix)
 
 ## differential-audit: the API tier on Ephemera and envtest under two audit
 ## policies (Metadata, RequestResponse); the audit events of every scenario
@@ -74,12 +88,13 @@ differential-audit: reference
 kind-image:
 	hack/kind/build.sh
 
-## kind-e2e: the conformance suite (API and kubelet tiers) on a kind cluster from
-## the offline node image; needs Docker (hack/kind/host-setup.sh installs it).
-## Results of earlier `make differential` and `make conformance TARGET=ephemera-kubelet`
-## runs join the matrix as columns.
+## kind-e2e: the conformance suite (API, kubelet and cluster tiers) on a kind cluster
+## from the offline node image, in differential mode against Ephemera's cluster mode
+## (KIND_DIFFERENTIAL=0: kind alone); then kubectl debug and the kubectl session of
+## conformance/testdata/cluster-session.txt. Needs Docker (hack/kind/host-setup.sh
+## installs it). Results of an earlier `make differential` join the matrix as columns.
 kind-e2e:
-	merge=$$(ls $(CURDIR)/_output/conformance/{differential,ephemera-kubelet}/results-*.json 2>/dev/null | paste -sd, -); \
+	merge=$$(ls $(CURDIR)/_output/conformance/differential/results-*.json 2>/dev/null | paste -sd, -); \
 	REPORT_DIR=$(CURDIR)/_output/conformance/kind hack/kind/e2e.sh $${merge:+-merge-reports=$$merge}
 
 ## bench: one table, Ephemera beside envtest in one run (package benchmarks):

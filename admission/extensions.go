@@ -65,6 +65,7 @@ import (
 // validating one.
 var pluginOrder = []string{
 	"NamespaceLifecycle",
+	"ServiceAccount",
 	"PodSecurity",
 	"Priority",
 	"DefaultTolerationSeconds",

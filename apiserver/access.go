@@ -267,7 +267,7 @@ func (s *Server) configureAccess(config *genericapiserver.Config, optsGetter gen
 		return nil, err
 	}
 	config.SecureServing.ClientCA = ca.content
-	config.Authentication.Authenticator = newAuthenticator(ca)
+	config.Authentication.Authenticator = newAuthenticator(ca, authenticator.TokenFunc(s.authenticateServiceAccountToken))
 	config.Authorization.Authorizer = a.authorizer
 	config.RuleResolver = a.ruleResolver
 	genericapiserver.AuthorizeClientBearerToken(config.LoopbackClientConfig, &config.Authentication, &config.Authorization)

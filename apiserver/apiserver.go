@@ -54,14 +54,13 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
-	"k8s.io/client-go/kubernetes"
 	restclient "k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
 	openapicommon "k8s.io/kube-openapi/pkg/common"
 
 	"github.com/ephemera-dev/ephemera/admission"
 	"github.com/ephemera-dev/ephemera/apiserver/openapi"
-	"github.com/ephemera-dev/ephemera/controlplane/systemnamespaces"
+	satoken "github.com/ephemera-dev/ephemera/authentication/serviceaccount"
 	"github.com/ephemera-dev/ephemera/faults"
 	"github.com/ephemera-dev/ephemera/internal/internaldecode"
 	"github.com/ephemera-dev/ephemera/registry"
@@ -104,6 +103,29 @@ type Config struct {
 	DisallowPrivileged bool
 	// DisableHTTP2 serves HTTP/1.1 only.
 	DisableHTTP2 bool
+	// ServiceClusterIPRange is where services' cluster IPs come from
+	// (kube-apiserver --service-cluster-ip-range); default 10.0.0.0/24, as
+	// envtest sets it. Cluster mode uses kind's, 10.96.0.0/16.
+	ServiceClusterIPRange string
+	// AdvertiseAddress and AdvertisePort are where the cluster reaches the
+	// server: the endpoint of the default/kubernetes Service
+	// (kube-apiserver --advertise-address and its secure port). Defaults:
+	// the host's default interface, as kube-apiserver picks it when bound to
+	// loopback (envtest's case), and the port served on. Cluster mode uses
+	// the simulated node's IP and 6443, as on a kind node.
+	AdvertiseAddress string
+	AdvertisePort    int
+	// ServiceAccountIssuer is the issuer of the service-account tokens the
+	// server signs and accepts (--service-account-issuer); default the
+	// server's URL with a trailing slash, as envtest sets it.
+	ServiceAccountIssuer string
+	// ServiceAccountSigningKey signs those tokens; nil: an ECDSA P-256 key
+	// made once per process (envtest's kind of key).
+	ServiceAccountSigningKey *satoken.Key
+	// ServiceAccountAdmission runs the ServiceAccount admission plugin
+	// (package admission/serviceaccount), which kind's kube-apiserver runs
+	// and envtest's turns off. Cluster mode sets it.
+	ServiceAccountAdmission bool
 	// KubeletConnection is how pods/log, pods/attach and pods/exec reach the
 	// kubelet of a pod's node, as kube-apiserver's kubelet client
 	// configuration does (a node's address and port, dialed through it).
@@ -128,6 +150,9 @@ type Server struct {
 	backend *memory.Backend
 	// admission is the admission chain; Run assembles it (admissionchain.go).
 	admission *admissionChain
+	tokens    *serviceAccountTokens
+	// controlPlane runs kube-apiserver's own controllers.
+	controlPlane *controlPlane
 	// clientCA signs user certificates; adminCert and adminKey are the
 	// admin's (see access.go).
 	clientCA            *clientCA
@@ -233,6 +258,16 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	services, err := newServiceStorage(optsGetter, cfg.ServiceClusterIPRange)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range services.core {
+		storage[k] = v
+	}
+	if s.tokens, err = newServiceAccountTokens(cfg, s.url, storage); err != nil {
+		return nil, err
+	}
 	admissionRegistration, err := newAdmissionRegistrationStorage(optsGetter, config.Authorization.Authorizer, config.LoopbackClientConfig)
 	if err != nil {
 		return nil, err
@@ -260,6 +295,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	clusterAdmission(cfg, storage, own)
 	s.admission, err = newAdmissionChain(own, namespaces.Namespace, admissionRegistration, config)
 	if err != nil {
 		return nil, err
@@ -286,6 +322,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	// models of the managed-fields type converter once per call
 	// (GenericAPIServer.getOpenAPIModels), a few milliseconds each.
 	groups := append(acc.groups(config), admissionRegistrationGroup(admissionRegistration))
+	groups = append(groups, services.groups()...)
 	if err := generic.InstallAPIGroups(groups...); err != nil {
 		return nil, err
 	}
@@ -294,13 +331,13 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	}
 	generic.AddPostStartHookOrDie("start-apiserver-admission-initializer", s.admission.postStartHook)
 	installLazyOpenAPI(generic, config)
-	generic.AddPostStartHookOrDie("start-system-namespaces-controller", func(hookCtx genericapiserver.PostStartHookContext) error {
-		client, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
-		if err != nil {
-			return err
-		}
-		return systemnamespaces.Run(hookCtx, client)
-	})
+	advertisePort := mustAtoi(port)
+	if cfg.AdvertisePort != 0 {
+		advertisePort = cfg.AdvertisePort
+	}
+	s.controlPlane = newControlPlane(cfg.ServiceClusterIPRange, net.ParseIP(cfg.AdvertiseAddress), advertisePort)
+	s.controlPlane.clientCA = func() []byte { return s.clientCA.pem }
+	addControlPlaneHooks(generic, s.controlPlane)
 	return s, nil
 }
 
@@ -360,7 +397,19 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.admission.start(ctx, s.generic); err != nil {
 		return err
 	}
-	return s.generic.PrepareRun().RunWithContext(ctx)
+	// The controllers of the control plane stop before the server does, so
+	// that none of their requests is in flight during the shutdown.
+	serverCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.controlPlane.stop()
+		case <-serverCtx.Done():
+		}
+		cancel()
+	}()
+	return s.generic.PrepareRun().RunWithContext(serverCtx)
 }
 
 // URL is the server's https URL.
@@ -396,6 +445,11 @@ func (s *Server) loopbackConfig() *restclient.Config {
 // it), e.g. an admission policy's lookup of its param: audit logs and request
 // logs tell them from the clients' requests by it.
 var loopbackUserAgent = "kube-apiserver/" + KubernetesVersion + " (" + goruntime.GOOS + "/" + goruntime.GOARCH + ") kubernetes/0000000"
+
+func mustAtoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
 
 func randomToken() (string, error) {
 	b := make([]byte, 24)

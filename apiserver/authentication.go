@@ -17,7 +17,6 @@ limitations under the License.
 package apiserver
 
 import (
-	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"time"
@@ -85,16 +84,15 @@ func (ca *clientCA) issue(u User) (certPEM, keyPEM []byte, err error) {
 
 // newAuthenticator is kube-apiserver's request authenticator for these
 // flags: x509 and bearer tokens, the authenticated-group adder, then
-// anonymous. Ephemera issues no tokens (envtest's server knows only service
-// account tokens, which Ephemera cannot mint), so every bearer token other
-// than the loopback one is invalid: "invalid bearer token", a 401, before
+// anonymous. The bearer tokens envtest's server knows are service-account
+// tokens (tokens, see serviceaccounts.go); any other bearer token than those
+// and the loopback one is invalid: "invalid bearer token", a 401, before
 // anonymous is considered, exactly as kube-apiserver answers an unknown
 // token.
-func newAuthenticator(ca *clientCA) authenticator.Request {
-	noTokens := authenticator.TokenFunc(func(context.Context, string) (*authenticator.Response, bool, error) { return nil, false, nil })
+func newAuthenticator(ca *clientCA, tokens authenticator.Token) authenticator.Request {
 	var a authenticator.Request = union.New(
 		x509request.NewDynamic(ca.content.VerifyOptions, x509request.CommonNameUserConversion),
-		bearertoken.New(noTokens),
+		bearertoken.New(tokens),
 	)
 	a = group.NewAuthenticatedGroupAdder(a)
 	return union.NewFailOnError(a, anonymous.NewAuthenticator(nil))

@@ -51,10 +51,15 @@ type Environment struct {
 	// options). Its zero value serves in memory on a free loopback port.
 	Server Config
 
-	// Cluster, if set, runs the simulations of cluster mode beside the
-	// server: a Ready node whose kubelet schedules and runs pods, so
-	// ephemeral containers start and pods/log, pods/attach and pods/exec
-	// answer.
+	// Cluster, if set, turns on cluster mode, whose answers are a kind
+	// cluster's: beside the server run a Ready node whose kubelet runs the
+	// pods bound to it (so ephemeral containers start and pods/log,
+	// pods/attach and pods/exec answer), a scheduler, and
+	// kube-controller-manager's controllers (default ServiceAccounts,
+	// kube-root-ca.crt, namespace deletion, garbage collection, pod GC,
+	// cluster-role aggregation); the server itself runs ServiceAccount
+	// admission with kind's service range and token issuer. The
+	// simulations are API clients only (see apiserver/cluster.go).
 	Cluster *ClusterOptions
 
 	// Config is the admin *rest.Config of the running server; set by Start
@@ -86,13 +91,11 @@ type Environment struct {
 	EnableHTTP2 bool
 
 	server    *Server
-	kubelet   *kubelet.Kubelet
+	cluster   *cluster
 	cancel    context.CancelFunc
 	done      <-chan error
 	requests  *requestlog.Recorder
 	stopLogTo func()
-	// stopControllers stops cluster mode's controllers (controllers.go).
-	stopControllers func()
 }
 
 // ClusterOptions configure cluster mode.
@@ -116,6 +119,9 @@ func (e *Environment) Start() (*rest.Config, error) {
 	var k *kubelet.Kubelet
 	if e.Cluster != nil {
 		k = kubelet.New(e.Cluster.Kubelet)
+		if err := configureCluster(&cfg, k.NodeIP()); err != nil {
+			return nil, err
+		}
 		cfg.KubeletConnection = k.Connection()
 	}
 	e.routeLogs()
@@ -134,46 +140,35 @@ func (e *Environment) Start() (*rest.Config, error) {
 		e.stopLogs()
 		return nil, err
 	}
-	var stopControllers func()
+	var c *cluster
 	if k != nil {
-		// Like a kubelet starting on a node: a client of the API, with its
-		// own user agent; Run returns once the node is registered.
-		if err := k.Run(ctx, s.RESTConfig()); err != nil {
+		// Like the components of a kind node: clients of the API, each with
+		// its own user agent; the kubelet returns once the node is
+		// registered.
+		c, err = startCluster(s.RESTConfig(), s.CAData(), k, func(cfg *rest.Config) error { return k.Run(ctx, cfg) })
+		if err != nil {
 			cancel()
 			<-done
 			e.stopLogs()
-			return nil, fmt.Errorf("starting the simulated kubelet: %w", err)
-		}
-		if stopControllers, err = startClusterControllers(s.RESTConfig()); err != nil {
-			k.Stop()
-			cancel()
-			<-done
-			e.stopLogs()
-			return nil, fmt.Errorf("starting the controllers: %w", err)
+			return nil, err
 		}
 	}
 	kubeconfig, err := s.Kubeconfig()
 	if err != nil {
-		if k != nil {
-			stopControllers()
-			k.Stop()
-		}
+		c.stop()
 		cancel()
 		<-done
 		e.stopLogs()
 		return nil, err
 	}
 	if err := e.installWebhooks(s); err != nil {
-		if k != nil {
-			stopControllers()
-			k.Stop()
-		}
+		c.stop()
 		cancel()
 		<-done
 		e.stopLogs()
 		return nil, err
 	}
-	e.server, e.kubelet, e.cancel, e.done, e.requests, e.stopControllers = s, k, cancel, done, requests, stopControllers
+	e.server, e.cluster, e.cancel, e.done, e.requests = s, c, cancel, done, requests
 	e.Config = s.RESTConfig()
 	e.KubeConfig = kubeconfig
 	return rest.CopyConfig(e.Config), nil
@@ -186,17 +181,12 @@ func (e *Environment) Stop() error {
 	if e.server == nil {
 		return cleanupErr
 	}
-	// The controllers and the kubelet go first, so that none of their
-	// requests (an open watch) is in flight when the server shuts down.
-	if e.stopControllers != nil {
-		e.stopControllers()
-	}
-	if e.kubelet != nil {
-		e.kubelet.Stop()
-	}
+	// The simulations go first, so that none of their requests (an open
+	// watch) is in flight when the server shuts down.
+	e.cluster.stop()
 	e.cancel()
 	defer e.stopLogs()
-	defer func() { e.server, e.kubelet, e.cancel, e.done, e.stopControllers = nil, nil, nil, nil, nil }()
+	defer func() { e.server, e.cluster, e.cancel, e.done = nil, nil, nil, nil }()
 	timeout := timeoutOr(e.ControlPlaneStopTimeout)
 	select {
 	case err := <-e.done:

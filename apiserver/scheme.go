@@ -19,7 +19,6 @@ package apiserver
 import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -48,8 +47,8 @@ var servedTypes = []runtime.Object{
 	&corev1.PodProxyOptions{},
 }
 
-// storageCodec encodes objects as kube-apiserver stores them: core/v1,
-// rbac/v1 and admissionregistration/v1 in protobuf, kube-apiserver's default storage media type
+// storageCodec encodes objects as kube-apiserver stores them: every group
+// in its storage version (storageVersions) in protobuf, kube-apiserver's default storage media type
 // (k8s.io/apiserver/pkg/server/options/etcd.go, DefaultStorageMediaType
 // "application/vnd.kubernetes.protobuf"). The encoding shows in answers:
 // every object a write returns, and every read, is decoded from the stored
@@ -62,7 +61,7 @@ var storageCodec = func() runtime.Codec {
 		panic("no protobuf serializer in the codec factory")
 	}
 	return Codecs.CodecForVersions(info.Serializer, Codecs.UniversalDecoder(),
-		schema.GroupVersions{corev1.SchemeGroupVersion, rbacv1.SchemeGroupVersion, admissionregistrationv1.SchemeGroupVersion}, runtime.InternalGroupVersioner)
+		schema.GroupVersions(storageVersions), runtime.InternalGroupVersioner)
 }()
 
 // newScheme returns a scheme holding core/v1 (as v1 and as the internal
@@ -70,6 +69,7 @@ var storageCodec = func() runtime.Codec {
 func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	scheme := runtime.NewScheme()
 	must(corev1.AddToScheme(scheme))
+	addServiceGroups(scheme)
 	addAccessTypes(scheme)
 	internal := schema.GroupVersion{Group: "", Version: runtime.APIVersionInternal}
 	scheme.AddKnownTypes(internal, servedTypes...)

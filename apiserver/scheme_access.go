@@ -20,7 +20,9 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -67,6 +69,8 @@ var namerScheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
 	must(corev1.AddToScheme(s))
 	must(rbacv1.AddToScheme(s))
+	must(discoveryv1.AddToScheme(s))
+	must(coordinationv1.AddToScheme(s))
 	must(authorizationv1.AddToScheme(s))
 	must(authenticationv1.AddToScheme(s))
 	must(admissionregistrationv1.AddToScheme(s))

@@ -48,7 +48,8 @@ type F struct {
 	HTTP   *http.Client
 	NS     string
 
-	rec *observe.Recorder
+	rec   *observe.Recorder
+	nodes []string // the target's node names, once listed (ClusterNote)
 	// notesOnly keeps requests out of the observations: a kubelet-tier
 	// scenario compares what it notes (normalized session outputs), not
 	// the objects a kubelet writes differently on each node.

@@ -46,7 +46,8 @@ type Options struct {
 	// NoKubelet declares that a kubeconfig target has no kubelet.
 	NoKubelet bool
 	// TargetName names the target in reports and the matrix (e.g. "kind"
-	// for a kubeconfig target); empty keeps the target's own name.
+	// for a kubeconfig target; in differential mode the first target);
+	// empty keeps the target's own name.
 	TargetName string
 	// ReportDir receives junit.xml, results-<target>.json and the
 	// compatibility matrix (matrix.md, matrix.html). Empty: no reports.
@@ -54,6 +55,10 @@ type Options struct {
 	// MergeReports lists extra results-*.json files (e.g. from a kind run) to
 	// add as matrix columns.
 	MergeReports string
+	// ContentType is the wire format of the typed clients: "json" (the
+	// default) or "protobuf" (application/vnd.kubernetes.protobuf, what
+	// kubectl and controllers use), so the same scenarios prove both.
+	ContentType string
 	// AuditPolicy, an audit policy file, makes both targets of a
 	// differential run write an audit log under it and compares the audit
 	// events of every API scenario (audit.go).
@@ -66,7 +71,8 @@ type Options struct {
 // RegisterFlags registers the suite's flags on fs (flag.CommandLine in tests).
 func RegisterFlags(fs *flag.FlagSet) *Options {
 	o := &Options{}
-	fs.StringVar(&o.Target, "target", "", "target: ephemera|ephemera-kubelet|envtest|kubeconfig=PATH (default $EPHEMERA_TARGET, else ephemera)")
+	fs.StringVar(&o.Target, "target", "", "target: ephemera|ephemera-cluster|envtest|kubeconfig=PATH (default $EPHEMERA_TARGET, else ephemera; ephemera-kubelet is ephemera-cluster's former name)")
+	fs.StringVar(&o.ContentType, "content-type", "json", "wire format of the typed clients: json or protobuf")
 	fs.StringVar(&o.Differential, "differential", "", "run the API tier on two targets and compare observations, e.g. ephemera,envtest")
 	fs.StringVar(&o.TargetName, "target-name", "", "name of the target in reports and the matrix, e.g. kind (default: the target's own name)")
 	fs.BoolVar(&o.NoKubelet, "no-kubelet", false, "the kubeconfig target has no kubelet (skip kubelet-tier specs)")
@@ -151,6 +157,11 @@ func resolveTargets(o *Options) ([]Target, error) {
 			}
 			ts = append(ts, t)
 		}
+		if o.TargetName != "" {
+			// The first target is the one named (e.g. kind in
+			// -differential=kubeconfig=PATH,ephemera-cluster).
+			ts[0] = renamedTarget{Target: ts[0], name: o.TargetName}
+		}
 		if ts[0].Name() == ts[1].Name() {
 			// Comparing a target with a second instance of itself checks that
 			// normalization hides every volatile field (expect no diffs).
@@ -223,6 +234,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		// A stable User-Agent makes the default field manager name the same
 		// on every target and in the CLI (managedFields are observed).
 		cfg.UserAgent = "ephemera-conformance/v0.0.0 (linux/amd64) ephemera/conformance"
+		Expect(applyContentType(cfg, suite.opts.ContentType)).To(Succeed())
 		ts.cfg = cfg
 		GinkgoWriter.Printf("target %s started in %v at %s\n", ts.target.Name(), time.Since(start).Round(time.Millisecond), cfg.Host)
 	}

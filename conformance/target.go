@@ -67,6 +67,11 @@ type Capabilities struct {
 	// LoopbackWebhooks is true when the API server can call a webhook the
 	// suite serves on this host's loopback (an in-process or local server).
 	LoopbackWebhooks bool
+	// Cluster is true when the target is a whole cluster: kube-controller-
+	// manager's controllers, a scheduler, the ServiceAccount admission plugin
+	// (kind, a real cluster, Ephemera's cluster mode). Specs labelled
+	// "cluster" are skipped on targets without it.
+	Cluster bool
 }
 
 // Target is an API server the suite can run against.
@@ -80,9 +85,10 @@ type Target interface {
 
 // EphemeraTarget runs Ephemera in-process through apiserver.Environment.
 type EphemeraTarget struct {
-	// SimulateKubelet runs Ephemera's simulated node and kubelet, so the
-	// kubelet-tier scenarios run too (target "ephemera-kubelet").
-	SimulateKubelet bool
+	// Cluster runs Ephemera's cluster mode (simulated node, kubelet,
+	// scheduler and controllers), so the kubelet and cluster tiers run too
+	// (target "ephemera-cluster", formerly "ephemera-kubelet").
+	Cluster bool
 	// AuditPolicyFile and AuditLogPath, if set, audit every request as
 	// kube-apiserver's --audit-policy-file and --audit-log-path do.
 	AuditPolicyFile, AuditLogPath string
@@ -91,19 +97,19 @@ type EphemeraTarget struct {
 }
 
 func (t *EphemeraTarget) Name() string {
-	if t.SimulateKubelet {
-		return "ephemera-kubelet"
+	if t.Cluster {
+		return "ephemera-cluster"
 	}
 	return "ephemera"
 }
 
 func (t *EphemeraTarget) Capabilities() Capabilities {
-	return Capabilities{Kubelet: t.SimulateKubelet, LoopbackWebhooks: true}
+	return Capabilities{Kubelet: t.Cluster, Cluster: t.Cluster, LoopbackWebhooks: true}
 }
 
 func (t *EphemeraTarget) Start(context.Context) (*rest.Config, error) {
 	t.env = &apiserver.Environment{}
-	if t.SimulateKubelet {
+	if t.Cluster {
 		t.env.Cluster = &apiserver.ClusterOptions{}
 	}
 	if t.AuditPolicyFile != "" {
@@ -200,8 +206,10 @@ func (t *KubeconfigTarget) Name() string {
 	}
 	return "kubeconfig"
 }
-func (t *KubeconfigTarget) Capabilities() Capabilities { return Capabilities{Kubelet: !t.NoKubelet} }
-func (t *KubeconfigTarget) Stop() error                { return nil }
+func (t *KubeconfigTarget) Capabilities() Capabilities {
+	return Capabilities{Kubelet: !t.NoKubelet, Cluster: !t.NoKubelet}
+}
+func (t *KubeconfigTarget) Stop() error { return nil }
 
 func (t *KubeconfigTarget) Start(ctx context.Context) (*rest.Config, error) {
 	cfg, err := clientcmd.BuildConfigFromFlags("", t.Path)
@@ -217,8 +225,8 @@ func ParseTarget(spec string, noKubelet bool) (Target, error) {
 	switch {
 	case spec == "ephemera":
 		return &EphemeraTarget{}, nil
-	case spec == "ephemera-kubelet":
-		return &EphemeraTarget{SimulateKubelet: true}, nil
+	case spec == "ephemera-cluster", spec == "ephemera-kubelet": // the former name
+		return &EphemeraTarget{Cluster: true}, nil
 	case spec == "envtest":
 		return &EnvtestTarget{}, nil
 	case strings.HasPrefix(spec, "kubeconfig="):
@@ -234,5 +242,5 @@ func ParseTarget(spec string, noKubelet bool) (Target, error) {
 		}
 		return &KubeconfigTarget{Path: p, NoKubelet: noKubelet}, nil
 	}
-	return nil, fmt.Errorf("unknown target %q (want ephemera, ephemera-kubelet, envtest or kubeconfig=PATH)", spec)
+	return nil, fmt.Errorf("unknown target %q (want ephemera, ephemera-cluster, envtest or kubeconfig=PATH)", spec)
 }

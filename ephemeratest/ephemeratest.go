@@ -101,9 +101,12 @@ type options struct {
 	webhooks []client.Object
 }
 
-// WithCluster runs cluster mode: a Ready node whose simulated kubelet
-// schedules and runs pods, so ephemeral containers start. Options choose
-// the node and what the kubelet does per image or container (package
+// WithCluster runs cluster mode, whose answers are a kind cluster's: a
+// Ready node whose simulated kubelet runs the pods the simulated scheduler
+// binds to it (so ephemeral containers start), kube-controller-manager's
+// controllers (default ServiceAccounts, kube-root-ca.crt, namespace
+// deletion, garbage collection) and ServiceAccount admission. Options
+// choose the node and what the kubelet does per image or container (package
 // kubelet); the zero value takes its defaults.
 func WithCluster(opts ...kubelet.Options) Option {
 	return func(o *options) {

@@ -37,6 +37,8 @@ pkgs=(
   k8s.io/api/admissionregistration/v1
   k8s.io/api/rbac/v1
   k8s.io/api/authorization/v1
+  k8s.io/api/discovery/v1
+  k8s.io/api/coordination/v1
   k8s.io/api/authentication/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime

@@ -14,8 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package kindtests runs Ephemera's conformance suite, API and kubelet tiers,
-// against a real single-node kind cluster (kube-apiserver and kubelet
-// v1.37.2) created from the locally built node image. See kind_test.go and
-// hack/kind/e2e.sh.
+// Package kindtests runs Ephemera's conformance suite, API, kubelet and
+// cluster tiers, against a real single-node kind cluster (kube-apiserver,
+// kube-controller-manager and kubelet v1.37.2) created from the locally built
+// node image, in differential mode against Ephemera's cluster mode (the API
+// and cluster tiers must observe the same on both); then kubectl debug, and
+// the kubectl session of conformance/testdata/cluster-session.txt on both.
+// See kind_test.go and hack/kind/e2e.sh.
 package kindtests

@@ -41,7 +41,7 @@ func checkKubectlSession(t *testing.T, kubeconfig string) {
 	if kubectl == "" {
 		t.Fatal("KUBECTL is not set: run through hack/kind/e2e.sh (make kind-e2e)")
 	}
-	got, err := conformance.RunKubectlSession(context.Background(), kubectl, kubeconfig)
+	got, err := conformance.RunDebugSession(context.Background(), kubectl, kubeconfig)
 	if err != nil {
 		t.Fatalf("%v\ntranscript so far:\n%s", err, got)
 	}

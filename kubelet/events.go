@@ -18,11 +18,14 @@ package kubelet
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 )
 
@@ -30,7 +33,6 @@ import (
 type event struct {
 	reason, message, fieldPath string
 	warning                    bool
-	scheduler                  bool
 }
 
 func fieldPath(c *ctrState) string {
@@ -45,6 +47,9 @@ func fieldPath(c *ctrState) string {
 func (k *Kubelet) dueEvents(pod *corev1.Pod, st *podState, now time.Time) []event {
 	var out []event
 	for _, c := range orderedContainers(pod, st) {
+		if c == nil {
+			continue
+		}
 		t := c.timeline()
 		fp := fieldPath(c)
 		once := func(key string, at time.Time, e event) {
@@ -56,7 +61,7 @@ func (k *Kubelet) dueEvents(pod *corev1.Pod, st *podState, now time.Time) []even
 			out = append(out, e)
 		}
 		o := c.outcome
-		if o.pullDelay() < 0 {
+		if c.pullDelay() < 0 {
 			// images/image_manager.go: present image, pull policy not Always;
 			// with the 1.37 pull-credential checks the message says the pod
 			// may use it.
@@ -72,8 +77,8 @@ func (k *Kubelet) dueEvents(pod *corev1.Pod, st *podState, now time.Time) []even
 			once("imagepullbackoff", t.backOff, event{reason: "Failed", warning: true, message: "Error: ImagePullBackOff"})
 			continue
 		}
-		if o.pullDelay() >= 0 {
-			d := o.pullDelay().Truncate(time.Millisecond)
+		if c.pullDelay() >= 0 {
+			d := c.pullDelay().Truncate(time.Millisecond)
 			once("pulled", t.pulled, event{reason: "Pulled", message: fmt.Sprintf("Successfully pulled image %q in %v (%v including waiting). Image size: %v bytes.", c.image, d, d, o.imageSize())})
 		}
 		// kuberuntime_container.go startContainer: "Container created",
@@ -83,6 +88,13 @@ func (k *Kubelet) dueEvents(pod *corev1.Pod, st *podState, now time.Time) []even
 			// The container's process starts in the runtime (runtime.go).
 			c.events["output"] = true
 			k.startContainer(pod, st, c)
+		}
+		if !t.finished.IsZero() && !now.Before(t.finished) {
+			// doBackOff: a container that waits to be restarted.
+			if !c.nextRestart.IsZero() && c.nextRestart.After(t.finished) {
+				once("backoff-wait", t.finished, event{reason: "BackOff", warning: true,
+					message: fmt.Sprintf("Back-off restarting failed container %s in pod %s", c.name, c.podRef)})
+			}
 		}
 	}
 	return out
@@ -102,16 +114,33 @@ func orderedContainers(pod *corev1.Pod, st *podState) []*ctrState {
 	return out
 }
 
-// emit creates an event as the kubelet's recorder does
-// (client-go tools/record: name "<pod>.<hex nanos>", source and reporting
-// component kubelet, host and reporting instance the node). Like the
-// recorder it never fails the caller: an event that cannot be written is
+// emit records an event as the kubelet's recorder does (client-go
+// tools/record: name "<pod>.<hex nanos>", source and reporting component
+// kubelet, host and reporting instance the node). An event repeating one
+// already recorded (same object, reason, message, type and source: the
+// correlator's key, without the resourceVersion) increments that event's
+// count and lastTimestamp instead, as the recorder's correlator does. Like
+// the recorder it never fails the caller: an event that cannot be written is
 // logged and dropped.
 func (k *Kubelet) emit(ctx context.Context, pod *corev1.Pod, e event) {
 	now := metav1.NewTime(time.Now())
 	typ := corev1.EventTypeNormal
 	if e.warning {
 		typ = corev1.EventTypeWarning
+	}
+	key := strings.Join([]string{"kubelet", k.opts.NodeName, "Pod", pod.Namespace, pod.Name, string(pod.UID), "v1", e.fieldPath, typ, e.reason, e.message}, "\x00")
+	k.mu.Lock()
+	seen, repeated := k.recorded[pod.UID][key]
+	if repeated {
+		seen.count++
+		k.recorded[pod.UID][key] = seen
+	}
+	k.mu.Unlock()
+	if repeated {
+		patch, _ := json.Marshal(map[string]any{"count": seen.count, "lastTimestamp": now})
+		if _, err := k.client.CoreV1().Events(pod.Namespace).Patch(ctx, seen.name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err == nil {
+			return
+		}
 	}
 	ev := &corev1.Event{
 		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%v.%x", pod.Name, now.UnixNano()), Namespace: pod.Namespace},
@@ -124,14 +153,20 @@ func (k *Kubelet) emit(ctx context.Context, pod *corev1.Pod, e event) {
 		FirstTimestamp: now, LastTimestamp: now, Count: 1,
 		ReportingController: "kubelet", ReportingInstance: k.opts.NodeName,
 	}
-	if e.scheduler {
-		// The Scheduled event comes from the scheduler, not the kubelet.
-		ev.Source = corev1.EventSource{Component: "default-scheduler"}
-		ev.ReportingController, ev.ReportingInstance = "default-scheduler", "default-scheduler"
-		ev.InvolvedObject.ResourceVersion = ""
-	}
-	_, err := k.client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
-	if err != nil {
+	if _, err := k.client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
 		klog.V(2).InfoS("Simulated kubelet: event not recorded", "pod", klog.KObj(pod), "reason", e.reason, "err", err)
+		return
 	}
+	k.mu.Lock()
+	if k.recorded[pod.UID] == nil {
+		k.recorded[pod.UID] = map[string]recordedEvent{}
+	}
+	k.recorded[pod.UID][key] = recordedEvent{name: ev.Name, count: 1}
+	k.mu.Unlock()
+}
+
+// recordedEvent is an event the kubelet wrote, for the correlator.
+type recordedEvent struct {
+	name  string
+	count int32
 }

@@ -85,7 +85,7 @@ func TestKubectlSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	got, err := conformance.RunKubectlSession(context.Background(), bin, writeKubeconfig(t, cfg))
+	got, err := conformance.RunDebugSession(context.Background(), bin, writeKubeconfig(t, cfg))
 	if err != nil {
 		t.Fatalf("%v\ntranscript so far:\n%s", err, got)
 	}

@@ -37,23 +37,23 @@ package kubelet
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/connrotation"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/ephemera-dev/ephemera/internal/apiclient"
 )
 
 // Defaults of Options.
@@ -89,22 +89,34 @@ type Kubelet struct {
 	client kubernetes.Interface
 	queue  workqueue.TypedDelayingInterface[string]
 
-	mu      sync.Mutex
-	pods    map[types.UID]*podState
-	images  map[string]bool // images on the node: pulled once, present after
-	nextIP  netip.Addr
-	lister  cache.Indexer
-	started chan struct{}
+	mu     sync.Mutex
+	pods   map[types.UID]*podState
+	images map[string]bool // images on the node: pulled once, present after
+	// recorded are the events written, by pod and correlation key (emit);
+	// a pod's are forgotten with it.
+	recorded map[types.UID]map[string]recordedEvent
+	nextIP   netip.Addr
+	lister   cache.Indexer
+	started  chan struct{}
 
 	// node is the container runtime and the kubelet's HTTP server
 	// (runtime.go, server.go).
 	node *nodeRuntime
 
 	stopOnce sync.Once
-	stopping atomic.Bool
-	dialer   *connrotation.Dialer
+	conns    *apiclient.Connections
 	cancel   context.CancelFunc
-	stopped  chan struct{} // closed when the worker and informers are gone
+	stopped  chan struct{}  // closed when the worker and informers are gone
+	wg       sync.WaitGroup // background loops (the node lease)
+}
+
+// background runs f until it returns; Stop waits for it.
+func (k *Kubelet) background(f func()) {
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		f()
+	}()
 }
 
 // New returns a Kubelet; it does nothing until Run.
@@ -120,14 +132,15 @@ func New(opts Options) *Kubelet {
 	}
 	prefix := netip.MustParsePrefix(opts.PodCIDR)
 	k := &Kubelet{
-		opts:    opts,
-		pods:    map[types.UID]*podState{},
-		images:  map[string]bool{},
-		nextIP:  prefix.Addr().Next().Next(), // .1 is the bridge, as in kind
-		queue:   workqueue.NewTypedDelayingQueue[string](),
-		started: make(chan struct{}),
-		cancel:  func() {},
-		stopped: make(chan struct{}),
+		opts:     opts,
+		pods:     map[types.UID]*podState{},
+		images:   map[string]bool{},
+		recorded: map[types.UID]map[string]recordedEvent{},
+		nextIP:   prefix.Addr().Next().Next(), // .1 is the bridge, as in kind
+		queue:    workqueue.NewTypedDelayingQueue[string](),
+		started:  make(chan struct{}),
+		cancel:   func() {},
+		stopped:  make(chan struct{}),
 	}
 	k.node = newNodeRuntime(k)
 	return k
@@ -136,27 +149,25 @@ func New(opts Options) *Kubelet {
 // NodeName is the simulated node's name.
 func (k *Kubelet) NodeName() string { return k.opts.NodeName }
 
+// NodeIP is the simulated node's InternalIP.
+func (k *Kubelet) NodeIP() string { return k.opts.NodeIP }
+
 // Run registers the node and drives pods until ctx ends. It returns once
-// the node is registered and the pod informer has synced (the simulation
-// keeps running in the background) or with the registration error.
+// the node is registered (its informer, lease and workers keep running in
+// the background) or with the registration error.
 //
 // Stop ends it; so does the end of ctx.
 func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	ctx, k.cancel = context.WithCancel(ctx)
-	config = rest.CopyConfig(config)
-	config.UserAgent = UserAgent
-	// Every connection of the kubelet's goes through a dialer that Stop
-	// closes: a connection dialed for a request cancelled at shutdown would
-	// otherwise sit unused in the client's pool, and net/http's
-	// Server.Shutdown waits five seconds for such never-used connections.
-	base := (&net.Dialer{}).DialContext
-	k.dialer = connrotation.NewDialer(func(ctx context.Context, network, address string) (net.Conn, error) {
-		if k.stopping.Load() {
-			return nil, errors.New("simulated kubelet stopped")
-		}
-		return base(ctx, network, address)
-	})
-	config.Dial = k.dialer.DialContext
+	ctx = apiclient.Quiet(ctx)
+	// Every connection of the kubelet's is closed by Stop: one left open
+	// (even one dialed for a request cancelled at shutdown and never used)
+	// would hold the server's shutdown for seconds.
+	config, conns, err := apiclient.New(config, UserAgent)
+	if err != nil {
+		return err
+	}
+	k.conns = conns
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err
@@ -168,7 +179,11 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	if err := k.registerNode(ctx); err != nil {
 		return fmt.Errorf("registering node %s: %w", k.opts.NodeName, err)
 	}
-	factory := informers.NewSharedInformerFactory(client, 0)
+	// A kubelet watches the pods bound to its node (pkg/kubelet/config/
+	// apiserver.go NewSourceApiserver: spec.nodeName=<node>).
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.opts.NodeName).String()
+	}))
 	informer := factory.Core().V1().Pods().Informer()
 	k.lister = informer.GetIndexer()
 	enqueue := func(obj interface{}) {
@@ -192,15 +207,14 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	}
 	k.watchServices(ctx)
 	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
-		return fmt.Errorf("pod informer did not sync")
-	}
+	k.startNodeLease(ctx)
 	workerDone := make(chan struct{})
 	go func() {
 		<-ctx.Done()
 		k.queue.ShutDown()
 		factory.Shutdown() // waits for the informer's watch to end
 		<-workerDone
+		k.wg.Wait()
 		close(k.stopped)
 	}()
 	go func() {
@@ -217,15 +231,17 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 // shutdown for seconds). Safe to call more than once, and before Run.
 func (k *Kubelet) Stop() {
 	k.stopOnce.Do(func() {
-		k.stopping.Store(true)
+		if k.conns != nil {
+			k.conns.Drain(5 * time.Second)
+		}
 		k.cancel()
 		select {
 		case <-k.started:
 			<-k.stopped
 		default:
 		}
-		if k.dialer != nil {
-			k.dialer.CloseAll()
+		if k.conns != nil {
+			k.conns.Close()
 		}
 		k.node.server.stop()
 		k.node.rt.Shutdown()

@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 
@@ -174,16 +175,39 @@ func TestRunningPodStatus(t *testing.T) {
 		t.Errorf("node not Ready: %+v", node.Status.Conditions)
 	}
 
-	// A scheduled pod is deleted gracefully; the kubelet finishes the deletion.
-	if err := c.CoreV1().Pods("default").Delete(context.Background(), "web", metav1.DeleteOptions{}); err != nil {
+	// A scheduled pod is deleted gracefully: the kubelet kills its running
+	// container when the grace period ends (exit 137, the pod Failed, as a
+	// kind node shows it), then removes the pod.
+	grace := int64(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w, err := c.CoreV1().Pods("default").Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web", ResourceVersion: p.ResourceVersion})
+	if err != nil {
 		t.Fatal(err)
 	}
-	err = wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := c.CoreV1().Pods("default").Get(ctx, "web", metav1.GetOptions{})
-		return apierrors.IsNotFound(err), nil
-	})
-	if err != nil {
-		t.Errorf("pod web was not removed after delete: %v", err)
+	defer w.Stop()
+	deleted := time.Now()
+	if err := c.CoreV1().Pods("default").Delete(context.Background(), "web", metav1.DeleteOptions{GracePeriodSeconds: &grace}); err != nil {
+		t.Fatal(err)
+	}
+	var last *corev1.Pod
+	for ev := range w.ResultChan() {
+		if pod, ok := ev.Object.(*corev1.Pod); ok && ev.Type != watch.Deleted {
+			last = pod
+		}
+		if ev.Type == watch.Deleted {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("pod web was not removed after delete")
+	}
+	if d := time.Since(deleted); d < 900*time.Millisecond {
+		t.Errorf("pod removed after %v, before its grace period ended", d)
+	}
+	if last.Status.Phase != corev1.PodFailed || last.Status.ContainerStatuses[0].State.Terminated == nil ||
+		last.Status.ContainerStatuses[0].State.Terminated.ExitCode != 137 {
+		t.Errorf("last status before removal: phase %s, container %+v", last.Status.Phase, last.Status.ContainerStatuses[0].State)
 	}
 }
 

@@ -37,13 +37,14 @@ func (k *Kubelet) registerNode(ctx context.Context) error {
 		ObjectMeta: metav1.ObjectMeta{
 			Name: k.opts.NodeName,
 			Labels: map[string]string{
-				"kubernetes.io/hostname":           k.opts.NodeName,
-				"kubernetes.io/os":                 "linux",
-				"kubernetes.io/arch":               "amd64",
-				"beta.kubernetes.io/os":            "linux",
-				"beta.kubernetes.io/arch":          "amd64",
-				"ephemera.dev/simulated":           "true",
-				"node-role.kubernetes.io/ephemera": "",
+				// A kind node's labels: the kubelet's, and the control-plane
+				// role kubeadm gives its only node.
+				"kubernetes.io/hostname":                k.opts.NodeName,
+				"kubernetes.io/os":                      "linux",
+				"kubernetes.io/arch":                    "amd64",
+				"beta.kubernetes.io/os":                 "linux",
+				"beta.kubernetes.io/arch":               "amd64",
+				"node-role.kubernetes.io/control-plane": "",
 			},
 		},
 		Spec: corev1.NodeSpec{PodCIDR: k.opts.PodCIDR, PodCIDRs: []string{k.opts.PodCIDR}},

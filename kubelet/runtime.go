@@ -23,6 +23,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -42,6 +43,8 @@ type nodeRuntime struct {
 	rt       *runtime.Runtime
 	server   *server
 	services corelisters.ServiceLister
+	// servicesSynced reports whether the service informer has listed once.
+	servicesSynced func() bool
 
 	mu        sync.Mutex
 	byID      map[string]rtRef
@@ -141,6 +144,7 @@ func (k *Kubelet) startContainer(pod *corev1.Pod, st *podState, c *ctrState) {
 func (k *Kubelet) runContainer(pod *corev1.Pod, spec *corev1.Container, podIP string, cfg runtime.ContainerConfig, c *ctrState) {
 	n := k.node
 	hostname := podHostname(pod)
+	k.waitForServices()
 	cfg.Env = k.containerEnv(pod, spec, podIP, hostname)
 	files := k.podFiles(pod, podIP, hostname)
 	now := time.Now()
@@ -155,6 +159,12 @@ func (k *Kubelet) runContainer(pod *corev1.Pod, spec *corev1.Container, podIP st
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	cfg.Mounts = append(cfg.Mounts, k.volumeMounts(ctx, pod, spec)...)
 	cancel()
+	k.mu.Lock()
+	current := k.pods[pod.UID] != nil && c.containerID == "containerd://"+cfg.ID
+	k.mu.Unlock()
+	if !current {
+		return // the pod is gone, or the attempt was superseded meanwhile
+	}
 	sb := n.rt.RunPodSandbox(runtime.SandboxConfig{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name,
 		Hostname: hostname, ShareProcessNamespace: pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace})
 	rc, err := sb.CreateContainer(cfg)
@@ -163,6 +173,29 @@ func (k *Kubelet) runContainer(pod *corev1.Pod, spec *corev1.Container, podIP st
 	}
 	// A PID 1 runc cannot execute is reported through containerExited.
 	_ = rc.Start()
+}
+
+// waitForServices waits (a few seconds at most) until the services are
+// known, since they go into every container's environment: the kubelet
+// builds no environment before its service informer has synced
+// (kubelet_pods.go getServiceEnvVarMap: "services have not yet been read
+// at least once"). It also waits for default/kubernetes, whose variables
+// every container gets: on a real node the kubelet starts long after
+// kube-apiserver created it, while in-process the server's controller
+// creates it just after the start.
+func (k *Kubelet) waitForServices() {
+	n := k.node
+	if n.services == nil || n.servicesSynced == nil {
+		return
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if !n.servicesSynced() {
+			continue
+		}
+		if _, err := n.services.Services(metav1.NamespaceDefault).Get("kubernetes"); err == nil {
+			return
+		}
+	}
 }
 
 // containerExited records a PID 1's exit and has the pod synced.
@@ -176,7 +209,9 @@ func (k *Kubelet) containerExited(rc *runtime.Container) {
 	}
 	code, at := rc.Exit()
 	k.mu.Lock()
-	if ref.c.finished == nil {
+	// Only the current attempt's end counts: a restart gives the container
+	// a new ID, and the previous attempt's PID 1 may report its end late.
+	if ref.c.finished == nil && ref.c.containerID == "containerd://"+rc.ID() {
 		ref.c.finished, ref.c.exitCode = &at, int32(code)
 		ref.c.startError = rc.StartErr()
 	}
@@ -281,8 +316,18 @@ func (k *Kubelet) currentStatus(pod *corev1.Pod) *corev1.PodStatus {
 	if !ok {
 		return pod.Status.DeepCopy()
 	}
-	s, _ := k.podStatus(pod, st, time.Now())
+	s, _ := k.podStatus(pod, st, time.Now(), false)
 	return s
+}
+
+// stopContainer stops a container's current attempt in the runtime as
+// the kubelet's killContainer does through CRI StopContainer: SIGTERM to
+// PID 1, SIGKILL once the grace period is over. The runtime reports the
+// end through containerExited.
+func (k *Kubelet) stopContainer(containerID string, grace time.Duration) {
+	if rc, ok := k.node.rt.Container(strings.TrimPrefix(containerID, "containerd://")); ok {
+		rc.Stop(max(grace, 0))
+	}
 }
 
 // forget kills what is left of a pod that is gone and drops its files.
@@ -311,7 +356,7 @@ func (k *Kubelet) watchServices(ctx context.Context) {
 		if r.Name == "services" {
 			factory := informers.NewSharedInformerFactory(k.client, 0)
 			inf := factory.Core().V1().Services()
-			inf.Informer()
+			k.node.servicesSynced = inf.Informer().HasSynced
 			k.node.services = inf.Lister()
 			factory.Start(ctx.Done())
 			go func() {

@@ -71,9 +71,10 @@ func (g *RESTOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runt
 		Decorator:     g.Decorator,
 		// kube-apiserver's default (--enable-garbage-collector): a delete
 		// with propagationPolicy Foreground or Orphan leaves the object with
-		// the foregroundDeletion or orphan finalizer. Like envtest, Ephemera
-		// runs no garbage collector, so such an object stays until a client
-		// removes the finalizer.
+		// the foregroundDeletion or orphan finalizer. Like envtest, the
+		// default mode runs no garbage collector, so such an object stays
+		// until a client removes the finalizer; cluster mode's collector
+		// (controllers/garbagecollector) honours it.
 		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          resource.Resource,

@@ -63,31 +63,42 @@ func EnsureOnce(ctx context.Context, client kubernetes.Interface) error {
 // post-start hook, and a server stopped while it starts (a test whose Start
 // timed out) is not a reason to end the test binary.
 func Run(ctx context.Context, client kubernetes.Interface) error {
+	if Ensure(ctx, client) != nil {
+		return nil
+	}
+	go Keep(ctx, client)
+	return nil
+}
+
+// Ensure creates the system namespaces, trying again after a failure, until
+// they all exist (nil) or ctx ends (ctx's error).
+func Ensure(ctx context.Context, client kubernetes.Interface) error {
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, time.Second) {
 		err := EnsureOnce(ctx, client)
 		if err == nil {
-			break
+			return nil
 		}
 		klog.V(2).InfoS("System namespaces not ensured, trying again", "err", err, "delay", delay)
 		select {
 		case <-ctx.Done():
-			return nil
+			return ctx.Err()
 		case <-time.After(delay):
 		}
 	}
-	go func() {
-		tick := time.NewTicker(Interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if err := EnsureOnce(ctx, client); err != nil && ctx.Err() == nil {
-					klog.V(2).InfoS("System namespaces not ensured", "err", err)
-				}
+}
+
+// Keep ensures the namespaces every Interval until ctx ends.
+func Keep(ctx context.Context, client kubernetes.Interface) {
+	tick := time.NewTicker(Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := EnsureOnce(ctx, client); err != nil && ctx.Err() == nil {
+				klog.V(2).InfoS("System namespaces not ensured", "err", err)
 			}
 		}
-	}()
-	return nil
+	}
 }

@@ -152,7 +152,9 @@ func (r *REST) ConvertToTable(ctx context.Context, object runtime.Object, tableO
 // Delete marks a namespace Terminating (with the orphan or foregroundDeletion
 // finalizer the options ask for) while it has spec.finalizers and removes it
 // once it has none, as REST.Delete in
-// k8s.io/kubernetes/pkg/registry/core/namespace/storage does.
+// k8s.io/kubernetes/pkg/registry/core/namespace/storage does (cluster mode's
+// garbage collector honours those finalizers; like envtest's, the default
+// mode has none, so such a namespace keeps them).
 func (r *REST) Delete(ctx context.Context, name string, deleteValidation rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error) {
 	obj, err := r.store.Get(ctx, name, &metav1.GetOptions{})
 	if err != nil {

@@ -55,6 +55,7 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 			DefaultNamespace(&list.Items[i])
 		}
 	})
+	registerServiceDefaults(scheme)
 	return nil
 }
 

@@ -30,7 +30,7 @@ import (
 	"time"
 )
 
-// The kubectl session: what a person debugging a pod types, with kubectl
+// The kubectl debug session: what a person debugging a pod types, with kubectl
 // v1.37.2, run against a cluster and normalized so that two correct
 // clusters (kind, Ephemera in cluster mode) give the same transcript.
 // testdata/kubectl-session.golden holds kind's; the kind e2e rewrites it
@@ -75,9 +75,9 @@ func sessionSteps() []SessionStep {
 	}
 }
 
-// RunKubectlSession runs the session with kubectl against kubeconfig (in
+// RunDebugSession runs the session with kubectl against kubeconfig (in
 // namespace default) and returns its normalized transcript.
-func RunKubectlSession(ctx context.Context, kubectl, kubeconfig string) (string, error) {
+func RunDebugSession(ctx context.Context, kubectl, kubeconfig string) (string, error) {
 	var b strings.Builder
 	for _, st := range sessionSteps() {
 		if err := runStep(ctx, kubectl, kubeconfig, &st); err != nil {
