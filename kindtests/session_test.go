@@ -19,9 +19,6 @@ package kindtests
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -60,32 +57,5 @@ func checkKubectlSession(t *testing.T, kubeconfig string) {
 		diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{A: difflib.SplitLines(string(want)), B: difflib.SplitLines(got),
 			FromFile: "golden", ToFile: "kind", Context: 2})
 		t.Errorf("kind's kubectl session differs from %s (KUBECTL_SESSION_UPDATE=1 records it):\n%s", goldenSession, diff)
-	}
-}
-
-// checkKubeletDifferential runs the conformance suite's kubelet tier on
-// Ephemera in cluster mode and on this kind cluster, comparing their
-// normalized observations (differential mode), in a `go test` of its own:
-// a process runs one Ginkgo suite.
-func checkKubeletDifferential(t *testing.T, kubeconfig string) {
-	report := filepath.Join(os.Getenv("KIND_REPORT_DIR"), "kubelet-differential")
-	if os.Getenv("KIND_REPORT_DIR") == "" {
-		report = t.TempDir()
-	}
-	cmd := exec.Command("go", "test", "-count=1", "-timeout=30m", "./conformance/", "-args",
-		"-differential=ephemera-kubelet,kubeconfig="+kubeconfig, "-ginkgo.label-filter=kubelet", "-ginkgo.no-color",
-		"-report-dir="+report)
-	cmd.Dir = ".."
-	out, err := cmd.CombinedOutput()
-	summary := ""
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(l, "Ran ") || strings.Contains(l, "Passed |") {
-			summary += l + "\n"
-		}
-	}
-	t.Logf("kubelet tier, Ephemera vs kind:\n%s(reports in %s)", summary, report)
-	if err != nil {
-		diffs, _ := os.ReadFile(filepath.Join(report, "differences.md"))
-		t.Errorf("the kubelet tier differs between Ephemera and kind: %v\n%s\n%s", err, diffs, out)
 	}
 }
