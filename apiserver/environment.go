@@ -230,10 +230,11 @@ func (s *Server) Start(ctx context.Context, timeout time.Duration) (<-chan error
 }
 
 // waitReady polls /readyz until it answers 200, ctx ends or the timeout
-// passes. It polls every millisecond for the first 100 polls (a server on
+// passes. It polls every millisecond for the first 20 polls (a server on
 // in-memory storage is ready a few milliseconds after it starts serving, and
 // a doubling interval would notice that up to twice as late), then backs off
-// to 50 ms for servers on etcd or a loaded machine. The connection is kept
+// to 50 ms for servers on etcd or a loaded machine: 100 servers starting at
+// once, each polling every millisecond for long, would starve each other. The connection is kept
 // between polls, so a poll costs a request, not a TLS handshake.
 func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	transport, err := rest.TransportFor(s.RESTConfig())
@@ -264,7 +265,7 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 			return fmt.Errorf("server not ready after %s: %v", timeout, last)
 		case <-time.After(interval):
 		}
-		if polls++; polls >= 100 && interval < 50*time.Millisecond {
+		if polls++; polls >= 20 && interval < 50*time.Millisecond {
 			interval *= 2
 		}
 	}

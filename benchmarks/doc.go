@@ -25,9 +25,10 @@ limitations under the License.
 //     pods/ephemeralcontainers, a pod GET, a LIST of 1,000 pods, and one
 //     event fanned out to 100 watchers, each with its p50 and p99;
 //   - the API tier of the conformance suite, wall time of the whole run;
-//   - peak resident memory of one Environment, and of 100 Environments
-//     started at once in one process (envtest's counted with its
-//     kube-apiserver and etcd processes).
+//   - peak resident memory of one Environment, and of 100 tests in one
+//     package each with its own Environment under t.Parallel()
+//     (TestParallelEnvironments; envtest's counted with its kube-apiserver
+//     and etcd processes).
 //
 // The standard benchmark lines are benchstat-friendly (ns/op and p50-ns,
 // p99-ns, peak-RSS-bytes metrics); after them TestMain prints the table

@@ -25,34 +25,61 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
 	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
-// Memory is measured in a child process (this test binary again, told what
-// to run by childEnv), so that a figure holds only the servers it measures
-// and none of the benchmark's own heap. The parent samples the resident
-// memory of the child and all its descendants (envtest's kube-apiserver and
-// etcd) every 50 ms and keeps the peak.
-const childEnv = "EPHEMERA_BENCH_CHILD"
+// Memory is measured in a child process (this test binary again, running
+// TestParallelEnvironments), so that a figure holds only the servers it
+// measures and none of the benchmark's own heap. The parent samples the
+// resident memory of the child and all its descendants (envtest's
+// kube-apiserver and etcd) every 50 ms and keeps the peak.
+const (
+	targetEnv = "EPHEMERA_BENCH_TARGET" // ephemera (default) or envtest
+	countEnv  = "EPHEMERA_BENCH_COUNT"  // how many tests; default 100
+)
+
+// TestParallelEnvironments is what a tool's test suite does: 100 tests in
+// one package, each with its own server under t.Parallel(), each creating a
+// pod, adding an ephemeral container as kubectl debug does and reading the
+// pod back. Under go test it proves that many Environments in one process
+// do not interfere; BenchmarkPeakRSS runs it in a child process to measure
+// memory, for envtest as well.
+func TestParallelEnvironments(t *testing.T) {
+	target := os.Getenv(targetEnv)
+	if target == "" {
+		target = "ephemera"
+	}
+	count := 100
+	if v := os.Getenv(countEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a positive number", countEnv, v)
+		}
+		count = n
+	}
+	for i := 0; i < count; i++ {
+		t.Run(fmt.Sprintf("test-%03d", i), func(t *testing.T) {
+			t.Parallel()
+			if err := oneServer(t, target); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
 
 // BenchmarkPeakRSS measures the peak resident memory of one Environment
-// doing kubectl debug's work, and of 100 Environments started at once in
-// one process, each doing the same. Ephemera runs the 100 with 100 at a
-// time, envtest with 2 at a time (100 kube-apiservers and etcds at once do
-// not fit this kind of machine); both as t.Parallel() with -parallel P
-// would run them.
+// doing kubectl debug's work, and of TestParallelEnvironments' 100. Ephemera
+// runs the 100 with -parallel 100 (all at once), envtest with -parallel 2
+// (100 kube-apiservers and etcds at once do not fit this kind of machine).
 func BenchmarkPeakRSS(b *testing.B) {
 	runs := []struct {
 		row      string
@@ -60,7 +87,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 		parallel map[string]int
 	}{
 		{"peak RSS, 1 Environment", 1, map[string]int{"ephemera": 1, "envtest": 1}},
-		{"peak RSS, 100 Environments (ephemera 100 at once, envtest 2)", 100, map[string]int{"ephemera": 100, "envtest": 2}},
+		{"peak RSS, 100 parallel tests (ephemera -parallel 100, envtest 2)", 100, map[string]int{"ephemera": 100, "envtest": 2}},
 	}
 	for _, run := range runs {
 		for _, target := range targets {
@@ -71,7 +98,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 				var peak int64
 				var wall time.Duration
 				for i := 0; i < b.N; i++ {
-					p, w, err := measureChild(fmt.Sprintf("%s,%d,%d", target, run.count, run.parallel[target]))
+					p, w, err := measureChild(target, run.count, run.parallel[target])
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -88,11 +115,12 @@ func BenchmarkPeakRSS(b *testing.B) {
 	}
 }
 
-// measureChild runs a child with the spec "target,count,parallel" and
+// measureChild runs TestParallelEnvironments in a child process and
 // returns its process tree's peak resident memory and its wall time.
-func measureChild(spec string) (int64, time.Duration, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+spec)
+func measureChild(target string, count, parallel int) (int64, time.Duration, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestParallelEnvironments$", "-test.count=1",
+		"-test.parallel="+strconv.Itoa(parallel), "-test.timeout=60m")
+	cmd.Env = append(os.Environ(), targetEnv+"="+target, countEnv+"="+strconv.Itoa(count))
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	t0 := time.Now()
@@ -104,50 +132,15 @@ func measureChild(spec string) (int64, time.Duration, error) {
 	wall := time.Since(t0)
 	peak := sampler.stop()
 	if err != nil {
-		return 0, 0, fmt.Errorf("child %q: %v\n%s", spec, err, tail(out.String(), 40))
+		return 0, 0, fmt.Errorf("%s, %d tests: %v\n%s", target, count, err, tail(out.String(), 40))
 	}
 	return peak, wall, nil
 }
 
-// runChild starts count servers of target, at most parallel at a time; each
-// creates a pod, adds an ephemeral container as kubectl debug does, reads
-// the pod back and stops. It returns the process exit code.
-func runChild(spec string) int {
-	ctrllog.SetLogger(logr.Discard())
-	var target string
-	var count, parallel int
-	if _, err := fmt.Sscanf(strings.ReplaceAll(spec, ",", " "), "%s %d %d", &target, &count, &parallel); err != nil || count < 1 || parallel < 1 {
-		fmt.Fprintf(os.Stderr, "%s=%q: want target,count,parallel\n", childEnv, spec)
-		return 2
-	}
-	slots := make(chan struct{}, parallel)
-	errs := make(chan error, count)
-	var wg sync.WaitGroup
-	for i := 0; i < count; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			errs <- oneServer(target)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	code := 0
-	for err := range errs {
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	return code
-}
-
-func oneServer(target string) error {
+func oneServer(t *testing.T, target string) error {
 	var cp controlPlane = &apiserver.Environment{}
 	if target == "envtest" {
-		cp = &envtest.Environment{BinaryAssetsDirectory: os.Getenv(referencetest.AssetsEnv)}
+		cp = &envtest.Environment{BinaryAssetsDirectory: referencetest.Assets(t, "kube-apiserver", "etcd")}
 	}
 	cfg, err := cp.Start()
 	if err != nil {

@@ -138,11 +138,6 @@ func reportLatencies(b *testing.B, row, target string, sample []time.Duration) {
 }
 
 func TestMain(m *testing.M) {
-	// A child process of the memory benchmark (memory_test.go) runs its
-	// servers and exits; it runs no test.
-	if spec := os.Getenv(childEnv); spec != "" {
-		os.Exit(runChild(spec))
-	}
 	// controller-runtime prints a stack trace when its logger was never set.
 	ctrllog.SetLogger(logr.Discard())
 	code := m.Run()

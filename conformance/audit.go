@@ -56,6 +56,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -252,7 +253,12 @@ func normalizeAudit(evs []map[string]any, ns string) []string {
 		}
 		// Objects recorded at Request/RequestResponse level are JSON
 		// documents; normalize them as observations are.
-		byID[id] = append(byID[id], rec.NormValue(ev).(map[string]any))
+		norm := rec.NormValue(ev).(map[string]any)
+		tableAges(norm)
+		if ref, ok := ev["objectRef"].(map[string]any); ok && ref["resource"] == "services" {
+			norm = allocatedServiceValues(norm)
+		}
+		byID[id] = append(byID[id], norm)
 	}
 	out := make([]string, 0, len(order))
 	for _, id := range order {
@@ -262,6 +268,48 @@ func normalizeAudit(evs []map[string]any, ns string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// allocatedServiceValues hides what each server allocates to a service
+// at random (pkg/registry/core/service/ipallocator and portallocator): its
+// cluster IPs and node ports, in the objects and in table rows
+// ("80:30832/TCP"). The scenarios keep them out of their observations
+// (postQuietly); the audit log records every response whole.
+func allocatedServiceValues(ev map[string]any) map[string]any {
+	raw, _ := json.Marshal(ev)
+	s := ipRE.ReplaceAllString(string(raw), "<ip>")
+	s = nodePortRE.ReplaceAllString(s, `"nodePort":"<nodePort>"`)
+	s = tablePortRE.ReplaceAllString(s, ":<nodePort>/")
+	var out map[string]any
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return ev
+	}
+	return out
+}
+
+// tableAges hides the Age cells of a table in a response: an object's age
+// in whole seconds depends on when each server answered (the scenarios
+// replace the cell in their own observations).
+func tableAges(ev map[string]any) {
+	table, ok := ev["responseObject"].(map[string]any)
+	if !ok || table["kind"] != "Table" {
+		return
+	}
+	cols, _ := table["columnDefinitions"].([]any)
+	rows, _ := table["rows"].([]any)
+	for i, c := range cols {
+		if col, ok := c.(map[string]any); !ok || col["name"] != "Age" {
+			continue
+		}
+		for _, r := range rows {
+			if cells, ok := r.(map[string]any)["cells"].([]any); ok && i < len(cells) {
+				cells[i] = "<age>"
+			}
+		}
+	}
+}
+
+// tablePortRE is a node port in a service table's PORT(S) cell.
+var tablePortRE = regexp.MustCompile(`:3\d{4}/`)
 
 // normalizeURI hides the query values that differ between runs: the
 // resourceVersion a watch starts from, and the timeout client-go's

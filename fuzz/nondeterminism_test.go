@@ -55,6 +55,27 @@ func TestOrderMapKeysMakesMapIterationOrderCanonical(t *testing.T) {
 	}
 }
 
+// The two orders kube-apiserver v1.37.2 gave for requests {cpu: 200m, app: 1}
+// (app defaulted from the limits) under limits {app: 1, cpu: 100m}: the
+// request above its limit is reported on "requests" itself, in the
+// iteration of cpu (FINDINGS.md, finding 12).
+func TestOrderMapKeysSortsRequestAboveLimitWithItsKey(t *testing.T) {
+	res := "spec.containers[0].resources"
+	above := cause(res+".requests", `Invalid value: "200m": must be less than or equal to cpu limit of 100m`)
+	std := `Invalid value: "app": must be a standard resource type or fully qualified`
+	ctr := `Invalid value: "app": must be a standard resource for containers`
+	a := status(cause(res+".limits[app]", std), cause(res+".limits[app]", ctr), above, cause(res+".requests[app]", std), cause(res+".requests[app]", ctr))
+	b := status(cause(res+".limits[app]", std), cause(res+".limits[app]", ctr), cause(res+".requests[app]", std), cause(res+".requests[app]", ctr), above)
+	orderMapKeys(a)
+	orderMapKeys(b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("orders differ:\n%+v\n%+v", a, b)
+	}
+	if a.Details.Causes[4] != above || a.Message != `Pod "p" is invalid: `+aggregate(a.Details.Causes) {
+		t.Fatalf("not sorted by the key the message names: %+v", a)
+	}
+}
+
 func TestOrderMapKeysLeavesListsAndOtherRunsAlone(t *testing.T) {
 	s := status(cause("spec.containers[1].name", "x"), cause("spec.containers[0].name", "y"), cause("spec.x[1]", "a"), cause("spec.x[0]", "b"))
 	want := *s

@@ -91,7 +91,6 @@ type volumeSourceCheck struct {
 }
 
 func validateVolumeSource(s *corev1.VolumeSource, fldPath *field.Path, volName string, podMeta *metav1.ObjectMeta, opts podOpts) field.ErrorList {
-	none := func() field.ErrorList { return nil }
 	checks := []volumeSourceCheck{
 		{s.EmptyDir != nil, "", func() field.ErrorList { return validateEmptyDir(s.EmptyDir, fldPath) }},
 		{s.HostPath != nil, "hostPath", func() field.ErrorList { return validateHostPath(s.HostPath, fldPath.Child("hostPath")) }},
@@ -104,7 +103,7 @@ func validateVolumeSource(s *corev1.VolumeSource, fldPath *field.Path, volName s
 		}},
 		{s.Secret != nil, "secret", func() field.ErrorList { return validateSecretVolume(s.Secret, fldPath.Child("secret")) }},
 		{s.NFS != nil, "nfs", func() field.ErrorList { return validateNFSVolumeSource(s.NFS, fldPath.Child("nfs")) }},
-		{s.ISCSI != nil, "iscsi", none},
+		{s.ISCSI != nil, "iscsi", func() field.ErrorList { return validateISCSIVolumeSource(s.ISCSI, fldPath.Child("iscsi")) }},
 		{s.Glusterfs != nil, "glusterfs", func() field.ErrorList { return validateGlusterfsVolumeSource(s.Glusterfs, fldPath.Child("glusterfs")) }},
 		{s.Flocker != nil, "flocker", func() field.ErrorList { return validateFlockerVolumeSource(s.Flocker, fldPath.Child("flocker")) }},
 		{s.PersistentVolumeClaim != nil, "persistentVolumeClaim", func() field.ErrorList {
@@ -119,10 +118,10 @@ func validateVolumeSource(s *corev1.VolumeSource, fldPath *field.Path, volName s
 		{s.Quobyte != nil, "quobyte", func() field.ErrorList { return validateQuobyteVolumeSource(s.Quobyte, fldPath.Child("quobyte")) }},
 		// "downwarAPI" is upstream's spelling in this message.
 		{s.DownwardAPI != nil, "downwarAPI", func() field.ErrorList { return validateDownwardAPIVolume(s.DownwardAPI, fldPath.Child("downwardAPI")) }},
-		{s.FC != nil, "fc", none},
-		{s.FlexVolume != nil, "flexVolume", none},
+		{s.FC != nil, "fc", func() field.ErrorList { return validateFCVolumeSource(s.FC, fldPath.Child("fc")) }},
+		{s.FlexVolume != nil, "flexVolume", func() field.ErrorList { return validateFlexVolumeSource(s.FlexVolume, fldPath.Child("flexVolume")) }},
 		{s.ConfigMap != nil, "configMap", func() field.ErrorList { return validateConfigMapVolume(s.ConfigMap, fldPath.Child("configMap")) }},
-		{s.AzureFile != nil, "azureFile", none},
+		{s.AzureFile != nil, "azureFile", func() field.ErrorList { return validateAzureFile(s.AzureFile, fldPath.Child("azureFile")) }},
 		{s.VsphereVolume != nil, "vsphereVolume", func() field.ErrorList {
 			return requiredString(s.VsphereVolume.VolumePath, "volumePath", fldPath.Child("vsphereVolume"))
 		}},
@@ -132,11 +131,11 @@ func validateVolumeSource(s *corev1.VolumeSource, fldPath *field.Path, volName s
 		{s.PortworxVolume != nil, "portworxVolume", func() field.ErrorList {
 			return requiredString(s.PortworxVolume.VolumeID, "volumeID", fldPath.Child("portworxVolume"))
 		}},
-		{s.AzureDisk != nil, "azureDisk", none},
-		{s.StorageOS != nil, "storageos", none},
+		{s.AzureDisk != nil, "azureDisk", func() field.ErrorList { return validateAzureDisk(s.AzureDisk, fldPath.Child("azureDisk")) }},
+		{s.StorageOS != nil, "storageos", func() field.ErrorList { return validateStorageOSVolumeSource(s.StorageOS, fldPath.Child("storageos")) }},
 		{s.Projected != nil, "projected", func() field.ErrorList { return validateProjectedVolume(s.Projected, fldPath.Child("projected"), opts) }},
-		{s.ScaleIO != nil, "scaleIO", none},
-		{s.CSI != nil, "csi", none},
+		{s.ScaleIO != nil, "scaleIO", func() field.ErrorList { return validateScaleIOVolumeSource(s.ScaleIO, fldPath.Child("scaleIO")) }},
+		{s.CSI != nil, "csi", func() field.ErrorList { return validateCSIVolumeSource(s.CSI, fldPath.Child("csi")) }},
 		{s.Ephemeral != nil, "ephemeral", func() field.ErrorList {
 			var errs field.ErrorList
 			if s.Ephemeral.VolumeClaimTemplate == nil {
@@ -166,10 +165,16 @@ func validateVolumeSource(s *corev1.VolumeSource, fldPath *field.Path, volName s
 		}
 		if n > 0 {
 			allErrs = append(allErrs, field.Forbidden(fldPath.Child(c.name), "may not specify more than 1 volume type"))
-			continue
+		} else {
+			n++
+			allErrs = append(allErrs, c.validate()...)
 		}
-		n++
-		allErrs = append(allErrs, c.validate()...)
+		// Upstream checks the iscsi volume name's length outside its
+		// "first source" branch, so also when iscsi was refused as a
+		// second source.
+		if c.name == "iscsi" {
+			allErrs = append(allErrs, iscsiVolumeNameLength(s.ISCSI, volName, fldPath)...)
+		}
 	}
 	if n == 0 {
 		allErrs = append(allErrs, field.Required(fldPath, "must specify a volume type"))
