@@ -58,7 +58,7 @@ func TestDeletionSignalsPID1(t *testing.T) {
 	// ends it at once (143), long before the grace period, as on a node
 	// where the kubelet's SIGTERM reaches it through the runtime.
 	shared := true
-	p, err := c.CoreV1().Pods("default").Create(context.Background(), &corev1.Pod{
+	_, err := c.CoreV1().Pods("default").Create(context.Background(), &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "term"},
 		Spec: corev1.PodSpec{ShareProcessNamespace: &shared, Containers: []corev1.Container{{Name: "app", Image: "busybox:1.36",
 			Command: []string{"sleep", "3600"}}}},
@@ -66,7 +66,7 @@ func TestDeletionSignalsPID1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p = waitPod(t, c, "term", "running", func(p *corev1.Pod) bool {
+	p := waitPod(t, c, "term", "running", func(p *corev1.Pod) bool {
 		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
