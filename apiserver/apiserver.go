@@ -47,6 +47,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -125,11 +126,12 @@ type Config struct {
 	// (package admission/serviceaccount), which kind's kube-apiserver runs
 	// and envtest's turns off. Cluster mode sets it.
 	ServiceAccountAdmission bool
-	// KubeletConnection is what pods/log, pods/attach and pods/exec reach
-	// on a pod's node, as kube-apiserver reaches the node's kubelet. nil: no
-	// kubelet answers (envtest's situation), and those requests fail as they
-	// do there. Environment sets it to the simulated kubelet in cluster mode.
-	KubeletConnection pod.Runtime
+	// KubeletConnection is how pods/log, pods/attach and pods/exec reach the
+	// kubelet of a pod's node, as kube-apiserver's kubelet client
+	// configuration does (a node's address and port, dialed through it).
+	// nil: no kubelet is reachable (envtest's situation). Environment sets
+	// it to the simulated node's network in cluster mode.
+	KubeletConnection *pod.KubeletConnection
 	// Audit records requests as kube-apiserver's --audit-* flags do
 	// (audit.go); nil audits nothing.
 	Audit *AuditConfig
@@ -252,7 +254,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		return nil, err
 	}
 
-	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection)
+	storage, namespaces, err := newStorage(optsGetter, validation.Options{AllowPrivileged: !cfg.DisallowPrivileged}, cfg.KubeletConnection, config.Authorization.Authorizer)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +342,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 }
 
 // newStorage builds the REST storage of every served resource.
-func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options, kubelets pod.Runtime) (map[string]rest.Storage, namespace.Storage, error) {
+func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options, kubelets *pod.KubeletConnection, authz authorizer.Authorizer) (map[string]rest.Storage, namespace.Storage, error) {
 	storage := map[string]rest.Storage{}
 	pods, err := pod.NewStorage(optsGetter, Scheme, opts)
 	if err != nil {
@@ -362,14 +364,17 @@ func newStorage(optsGetter *registry.RESTOptionsGetter, opts validation.Options,
 	if err != nil {
 		return nil, namespace.Storage{}, err
 	}
-	nodeExists := func(ctx context.Context, name string) error {
-		_, err := nodes.Node.Get(genericapirequest.WithNamespace(ctx, metav1.NamespaceNone), name, &metav1.GetOptions{})
-		return err
+	getNode := func(ctx context.Context, name string) (*corev1.Node, error) {
+		obj, err := nodes.Node.Get(genericapirequest.WithNamespace(ctx, metav1.NamespaceNone), name, &metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*corev1.Node), nil
 	}
 	for k, v := range pods.Map() {
 		storage[k] = v
 	}
-	for k, v := range pods.NewStreaming(nodeExists, kubelets).Map() {
+	for k, v := range pods.NewStreaming(getNode, kubelets, authz).Map() {
 		storage[k] = v
 	}
 	for k, v := range nodes.Map() {

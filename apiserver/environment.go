@@ -28,7 +28,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/ephemera-dev/ephemera/kubelet"
-	"github.com/ephemera-dev/ephemera/registry/pod"
 	"github.com/ephemera-dev/ephemera/requestlog"
 )
 
@@ -107,9 +106,6 @@ type ClusterOptions struct {
 	Kubelet kubelet.Options
 }
 
-// The simulated kubelet is what the server reaches on a node.
-var _ pod.Runtime = &kubelet.Kubelet{}
-
 // Start starts the server, waits until it is ready (/readyz answers 200),
 // starts the simulations of cluster mode if asked, and returns an admin
 // *rest.Config for the server.
@@ -126,7 +122,7 @@ func (e *Environment) Start() (*rest.Config, error) {
 		if err := configureCluster(&cfg, k.NodeIP()); err != nil {
 			return nil, err
 		}
-		cfg.KubeletConnection = k
+		cfg.KubeletConnection = k.Connection()
 	}
 	e.routeLogs()
 	var requests *requestlog.Recorder

@@ -50,6 +50,10 @@ type F struct {
 
 	rec   *observe.Recorder
 	nodes []string // the target's node names, once listed (ClusterNote)
+	// notesOnly keeps requests out of the observations: a kubelet-tier
+	// scenario compares what it notes (normalized session outputs), not
+	// the objects a kubelet writes differently on each node.
+	notesOnly bool
 }
 
 func newF(ctx context.Context, ts *targetState) *F {
@@ -217,7 +221,7 @@ func (f *F) Do(req Req) *Result {
 			r.Status = st
 		}
 	}
-	if !req.NoRecord {
+	if !req.NoRecord && !f.notesOnly {
 		f.rec.Record(req.Method+" "+req.Path, r.observed())
 	}
 	return r
@@ -274,6 +278,9 @@ func q(query []string) string {
 
 // Record records an observation made through a typed client.
 func (f *F) Record(step string, obj any, err error) {
+	if f.notesOnly {
+		return
+	}
 	r := &Result{Code: 200}
 	if err != nil {
 		r.Code = -1

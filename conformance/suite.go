@@ -63,6 +63,9 @@ type Options struct {
 	// differential run write an audit log under it and compares the audit
 	// events of every API scenario (audit.go).
 	AuditPolicy string
+	// Targets, when set from Go, are the targets to run on (overriding
+	// Target and Differential): e.g. one already started.
+	Targets []Target
 }
 
 // RegisterFlags registers the suite's flags on fs (flag.CommandLine in tests).
@@ -138,6 +141,9 @@ func (s *suiteState) targetNames() []string {
 
 // resolveTargets turns the options into targets.
 func resolveTargets(o *Options) ([]Target, error) {
+	if len(o.Targets) > 0 {
+		return o.Targets, nil
+	}
 	if o.Differential != "" {
 		parts := strings.Split(o.Differential, ",")
 		if len(parts) != 2 {
@@ -279,17 +285,28 @@ func API(name string, body func(f *F), args ...any) bool {
 }
 
 // Kubelet registers a scenario that needs a kubelet. It runs on the primary
-// target only and is skipped ("target has no kubelet") elsewhere.
+// target and is skipped ("target has no kubelet") where there is none; in
+// differential mode between two targets with kubelets (Ephemera's cluster
+// mode and kind) it runs on both and their observations are compared.
 func Kubelet(name string, body func(f *F), args ...any) bool {
 	registerName(name)
 	args = append([]any{Label("kubelet"), SpecTimeout(5 * time.Minute)}, args...)
 	args = append(args, func(ctx SpecContext) {
+		if suite.differential() && suite.targets[0].target.Capabilities().Kubelet && suite.targets[1].target.Capabilities().Kubelet {
+			runDifferential(ctx, name, func(f *F) {
+				f.notesOnly = true
+				body(f)
+			})
+			return
+		}
 		ts := suite.targets[0]
 		if !ts.target.Capabilities().Kubelet {
 			Skip("target has no kubelet")
 		}
 		f := newF(ctx, ts)
+		f.notesOnly = true
 		DeferCleanup(f.cleanup)
+		DeferCleanup(func() { suite.saveObservations(f.Target.Name(), name, f.rec.Observations) })
 		body(f)
 	})
 	return It(name, args...)
@@ -303,6 +320,12 @@ func runAPI(ctx SpecContext, name string, body func(f *F)) {
 		body(f)
 		return
 	}
+	runDifferential(ctx, name, body)
+}
+
+// runDifferential runs a scenario on both targets and fails on a failure or
+// on observations that differ.
+func runDifferential(ctx SpecContext, name string, body func(f *F)) {
 	var obs [][]Observation
 	var namespaces []string
 	var failures []string

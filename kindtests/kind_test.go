@@ -187,16 +187,18 @@ func TestKindConformance(t *testing.T) {
 		opts.TargetName = "kind"
 	}
 	close(suiteRunning)
-	// Kind first: the kubelet tier runs on the first target only. The API
-	// and cluster tiers run on both and fail on any difference between
-	// kind and Ephemera's cluster mode.
+	// Kind first. Every tier runs on both targets (the kubelet tier too:
+	// both have a kubelet, and its scenarios compare the outputs they
+	// note) and fails on any difference between kind and Ephemera's
+	// cluster mode.
 	opts.Differential = ""
 	if os.Getenv("KIND_DIFFERENTIAL") != "0" {
 		opts.Differential = opts.Target + ",ephemera-cluster"
 	}
 	ok := conformance.Run(t, opts)
 	ok = t.Run("kubectl debug", func(t *testing.T) { checkKubectlDebug(t, kubeconfig, testImages[0]) }) && ok
-	ok = t.Run("kubectl session", func(t *testing.T) { checkClusterSession(t, kubeconfig) }) && ok
+	ok = t.Run("kubectl cluster session", func(t *testing.T) { checkClusterSession(t, kubeconfig) }) && ok
+	ok = t.Run("kubectl debug session", func(t *testing.T) { checkKubectlSession(t, kubeconfig) }) && ok
 	if !ok {
 		if dir := os.Getenv("KIND_LOGS_DIR"); dir != "" {
 			if err := provider.CollectLogs(name, dir); err != nil {

@@ -44,40 +44,38 @@ type podState struct {
 
 // ctrState is the simulation's record of one container.
 //
-// The contract with the container runtime (runtime.go, exec.go: what runs
-// the container's process and its streams) is narrow: the runtime writes
-// the current attempt's output to log and closes it when the process ends,
-// and reports the end of the main process with stop (finished and exitCode
-// of the current attempt). Everything else here (attempts, restarts,
-// back-off, kills, readiness) is the kubelet's, as in a real node where the
-// kubelet only learns of exits from the runtime's status.
+// The contract with the container runtime (package runtime, wired in
+// runtime.go) is narrow: the kubelet starts each attempt's PID 1 in it
+// (startContainer, one runtime container per attempt, with the attempt's
+// containerID) and stops it there (stopContainer); the runtime keeps each
+// attempt's log (read by containerID, so logs --previous reads the last
+// attempt's) and reports the end of PID 1 (containerExited sets finished,
+// exitCode and startError of the current attempt). Everything else here
+// (attempts, restarts, back-off, kills, readiness) is the kubelet's, as on a
+// real node where the kubelet only learns of exits from the runtime's
+// status.
 type ctrState struct {
 	name, image string
 	podRef      string // the pod as the kubelet's messages name it: name_namespace(uid)
 	ephemeral   bool
 	init        bool
-	stdin, tty  bool
-	command     []string // command and args
-	// visible are the commands of other containers whose processes this
-	// one sees: its targetContainerName's, or all with shareProcessNamespace.
-	visible     [][]string
 	outcome     Outcome
 	seen        time.Time
 	pullAlways  bool
 	containerID string
 	imageID     string
-	// finished is set when the current attempt's process stopped before its
-	// rule said so (the attached shell ran `exit`, a script ended).
-	finished *time.Time
-	exitCode int32
-	events   map[string]bool
-	log      *logBuffer
+	// finished is set when the runtime reports that the current attempt's
+	// PID 1 exited (or could not start: startError), before its rule said
+	// so.
+	finished   *time.Time
+	exitCode   int32
+	startError string
+	events     map[string]bool
 
 	// Restarts (pkg/kubelet/kuberuntime: computePodActions, doBackOff).
 	attempt      int       // restartCount
 	attemptStart time.Time // when the current attempt began
 	lastTerm     *corev1.ContainerStateTerminated
-	prevLog      *logBuffer // the previous attempt's log (logs --previous)
 	backoff      time.Duration
 	backoffAt    time.Time // when backoff last changed
 	nextRestart  time.Time // when a container waiting in back-off starts again
@@ -173,9 +171,16 @@ func (c *ctrState) terminated(t timeline) *corev1.ContainerStateTerminated {
 	if code != 0 {
 		reason = "Error"
 	}
-	return &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason,
+	term := &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason,
 		StartedAt: metav1.NewTime(t.started.Truncate(time.Second)), FinishedAt: metav1.NewTime(t.finished.Truncate(time.Second)),
 		ContainerID: c.containerID}
+	if c.startError != "" && !t.killed {
+		// runc could not execute PID 1: containerd reports the error and a
+		// start time of zero (the Unix epoch).
+		term.Reason, term.Message = "StartError", c.startError
+		term.StartedAt = metav1.NewTime(time.Unix(0, 0))
+	}
+	return term
 }
 
 // status is the container's status at now and when it next changes (zero:

@@ -20,8 +20,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -32,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
+	"github.com/ephemera-dev/ephemera/internal/referencetest"
 )
 
 // probe runs log and attach requests whose answers do not need a kubelet
@@ -152,10 +151,7 @@ func probe(t *testing.T, cfg *rest.Config) []string {
 // TestLogAttachMatchEnvtest compares Ephemera's pods/log, pods/attach, pods/exec and pods/binding
 // answers, byte for byte, with the real kube-apiserver v1.37.2's (envtest).
 func TestLogAttachMatchEnvtest(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); assets == "" || err != nil {
-		t.Skip("needs the reference kube-apiserver: set KUBEBUILDER_ASSETS (hack/reference-binaries.sh)")
-	}
+	referencetest.Assets(t, "kube-apiserver", "etcd")
 	te := &envtest.Environment{}
 	cfg, err := te.Start()
 	if err != nil {

@@ -85,20 +85,11 @@ func (k *Kubelet) dueEvents(pod *corev1.Pod, st *podState, now time.Time) []even
 		// "Container started" (v1.37; older kubelets said "Created container: <name>").
 		once("created", t.started, event{reason: "Created", message: "Container created"})
 		if once("started", t.started, event{reason: "Started", message: "Container started"}); !c.events["output"] && !now.Before(t.started) {
+			// The container's process starts in the runtime (runtime.go).
 			c.events["output"] = true
-			if o.Output != "" {
-				c.log.write([]byte(o.Output))
-			}
-			if !o.exits() && o.Output == "" && c.finished == nil {
-				if done, code := runScript(c); done {
-					end := t.started
-					c.finished, c.exitCode = &end, code
-					t = c.timeline()
-				}
-			}
+			k.startContainer(pod, st, c)
 		}
 		if !t.finished.IsZero() && !now.Before(t.finished) {
-			c.log.close()
 			// doBackOff: a container that waits to be restarted.
 			if !c.nextRestart.IsZero() && c.nextRestart.After(t.finished) {
 				once("backoff-wait", t.finished, event{reason: "BackOff", warning: true,

@@ -17,188 +17,173 @@ limitations under the License.
 package kubelet
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
+	"net/url"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/proxy"
+	translator "k8s.io/apiserver/pkg/util/proxy"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/cri-streaming/pkg/streaming"
+	remotecommandserver "k8s.io/cri-streaming/pkg/streaming/remotecommand"
+	"k8s.io/klog/v2"
+	"k8s.io/streaming/pkg/httpstream/wsstream"
+
+	"github.com/ephemera-dev/ephemera/kubelet/runtime"
 )
 
-// Exec implements pod.Runtime: a simulated process in a running container,
-// over WebSocket (v5/v4 channel protocol). What runs:
-//
-//   - `sh -c SCRIPT` (sh, bash, ash): the statements of SCRIPT, as runScript
-//     plays them, but printing to the exec's stdout/stderr; `sleep` returns
-//     at once;
-//   - a shell without -c, with stdin: the scripted shell, reading lines until
-//     `exit [N]` or the end of stdin;
-//   - any other command: one statement (echo, true, false, ps, hostname,
-//     sleep; anything else prints `sh: CMD: not found` and exits 127).
-//
-// The exit status is reported on the error channel as the kubelet does
-// (Success, or Failure/NonZeroExitCode with an ExitCode cause). Exec output
-// does not go to the container's log, as on a real node.
-func (k *Kubelet) Exec(ctx context.Context, p *corev1.Pod, name string, opts *corev1.PodExecOptions) (http.Handler, error) {
-	c, s, found := k.container(p, name)
-	if err := notRunning(p, name, s, found); err != nil {
-		return nil, err
+// The kubelet's /exec and /attach, as pkg/kubelet/server/server.go getExec
+// and getAttach serve them: the streaming options, the pod, the running
+// container (kubelet_pods.go GetExec, GetAttach), then a proxy to the
+// runtime's streaming server: SPDY (and WebSocket up to v4) as it comes
+// (UpgradeAwareHandler), a v5 WebSocket through a WebSocket-to-SPDY
+// StreamTranslatorHandler (ExtendWebSocketsToKubelet).
+
+// podByName is the kubelet's GetPodByName: a pod bound to this node.
+func (k *Kubelet) podByName(namespace, name string) (*corev1.Pod, bool) {
+	if k.lister == nil {
+		return nil, false
 	}
-	if s.State.Terminated != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %s is not running", name))
+	obj, exists, err := k.lister.GetByKey(namespace + "/" + name)
+	if err != nil || !exists {
+		return nil, false
 	}
-	if len(opts.Command) == 0 {
-		return nil, apierrors.NewBadRequest("you must specify at least 1 command")
+	p := obj.(*corev1.Pod)
+	if p.Spec.NodeName != k.opts.NodeName {
+		return nil, false
 	}
-	k.mu.Lock()
-	visible := c.visible
-	k.mu.Unlock()
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if !isWebSocket(req) {
-			http.Error(w, "Ephemera's simulated kubelet serves exec over WebSocket (v5.channel.k8s.io) only", http.StatusBadRequest)
-			return
+	return p, true
+}
+
+// findContainer is the running container of the pod with this name, as
+// the runtime lists it (kubelet_pods.go findContainer), or nil.
+func (k *Kubelet) findContainer(p *corev1.Pod, uid, name string) *runtime.Container {
+	if uid != "" && string(p.UID) != uid {
+		return nil
+	}
+	sb, ok := k.node.rt.Sandbox(string(p.UID))
+	if !ok {
+		return nil
+	}
+	c, ok := sb.Container(name)
+	if !ok || !c.Running() {
+		return nil
+	}
+	return c
+}
+
+func podFullName(p *corev1.Pod) string { return p.Name + "_" + p.Namespace }
+
+type execRequest struct {
+	pod       *corev1.Pod
+	uid       string
+	container string
+	opts      *remotecommandserver.Options
+}
+
+// streamRequest parses what getExec and getAttach share; it answers the
+// request itself on an error.
+func (s *server) streamRequest(w http.ResponseWriter, req *http.Request) (*execRequest, bool) {
+	opts, err := remotecommandserver.NewOptions(req)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	p, ok := s.k.podByName(req.PathValue("podNamespace"), req.PathValue("podID"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "pod does not exist")
+		return nil, false
+	}
+	return &execRequest{pod: p, uid: req.PathValue("uid"), container: req.PathValue("containerName"), opts: opts}, true
+}
+
+func (s *server) getExec(w http.ResponseWriter, req *http.Request) {
+	r, ok := s.streamRequest(w, req)
+	if !ok {
+		return
+	}
+	c := s.k.findContainer(r.pod, r.uid, r.container)
+	if c == nil {
+		streaming.WriteError(fmt.Errorf("container not found (%q)", r.container), w)
+		return
+	}
+	resp, err := s.cri.GetExec(&runtimeapi.ExecRequest{ContainerId: c.ID(), Cmd: req.URL.Query()["command"],
+		Tty: r.opts.TTY, Stdin: r.opts.Stdin, Stdout: r.opts.Stdout, Stderr: r.opts.Stderr})
+	if err != nil {
+		streaming.WriteError(err, w)
+		return
+	}
+	s.proxyStream(w, req, resp.Url, r.opts)
+}
+
+func (s *server) getAttach(w http.ResponseWriter, req *http.Request) {
+	r, ok := s.streamRequest(w, req)
+	if !ok {
+		return
+	}
+	c := s.k.findContainer(r.pod, r.uid, r.container)
+	if c == nil {
+		streaming.WriteError(fmt.Errorf("container %s not found in pod %s", r.container, podFullName(r.pod)), w)
+		return
+	}
+	// The tty of an attach is the container's (GetAttach).
+	resp, err := s.cri.GetAttach(&runtimeapi.AttachRequest{ContainerId: c.ID(), Stdin: r.opts.Stdin,
+		Stdout: r.opts.Stdout, Stderr: r.opts.Stderr, Tty: containerTTY(r.pod, r.container)})
+	if err != nil {
+		streaming.WriteError(err, w)
+		return
+	}
+	s.proxyStream(w, req, resp.Url, r.opts)
+}
+
+func containerTTY(p *corev1.Pod, name string) bool {
+	for _, c := range p.Spec.Containers {
+		if c.Name == name {
+			return c.TTY
 		}
-		ws, err := acceptWebSocket(w, req)
-		if err != nil {
-			return
-		}
-		defer ws.conn.Close()
-		sh := &execShell{ws: ws, opts: opts, visible: visible, hostname: p.Name}
-		code := sh.run()
-		status := metav1.Status{Status: metav1.StatusSuccess}
-		if code != 0 {
-			status = metav1.Status{
-				Status:  metav1.StatusFailure,
-				Reason:  "NonZeroExitCode",
-				Message: fmt.Sprintf("command terminated with non-zero exit code: error executing command %v, exit code %d", opts.Command, code),
-				Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: "ExitCode", Message: strconv.Itoa(code)}}},
-			}
-		}
-		b, _ := json.Marshal(status)
-		_ = ws.writeChannel(channelError, b)
-		ws.closeNormally()
-	}), nil
-}
-
-type execShell struct {
-	ws       *wsConn
-	opts     *corev1.PodExecOptions
-	visible  [][]string
-	hostname string
-}
-
-func (s *execShell) out(text string) {
-	if s.opts.Stdout {
-		_ = s.ws.writeChannel(channelStdout, []byte(text))
 	}
-}
-
-func (s *execShell) errOut(text string) {
-	switch {
-	case s.opts.TTY:
-		s.out(text)
-	case s.opts.Stderr:
-		_ = s.ws.writeChannel(channelStderr, []byte(text))
+	for _, c := range p.Spec.InitContainers {
+		if c.Name == name {
+			return c.TTY
+		}
 	}
-}
-
-func isShell(cmd string) bool {
-	switch cmd {
-	case "sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash":
-		return true
+	for _, c := range p.Spec.EphemeralContainers {
+		if c.Name == name {
+			return c.TTY
+		}
 	}
 	return false
 }
 
-// run runs the command and returns its exit status.
-func (s *execShell) run() int {
-	cmd := s.opts.Command
-	switch {
-	case isShell(cmd[0]) && len(cmd) >= 3 && cmd[1] == "-c":
-		status := 0
-		for _, stmt := range strings.Split(strings.NewReplacer("&&", ";", "\n", ";").Replace(cmd[2]), ";") {
-			exited, code := s.statement(strings.Fields(stmt), cmd)
-			if exited {
-				return code
-			}
-			if len(strings.Fields(stmt)) > 0 {
-				status = code
-			}
-		}
-		return status
-	case isShell(cmd[0]) && s.opts.Stdin:
-		var line []byte
-		for {
-			msg, err := s.ws.readMessage()
-			if err != nil || len(msg) == 0 {
-				return 0
-			}
-			switch msg[0] {
-			case channelStdin:
-				line = append(line, msg[1:]...)
-				for {
-					i := strings.IndexByte(string(line), '\n')
-					if i < 0 {
-						break
-					}
-					f := strings.Fields(string(line[:i]))
-					line = line[i+1:]
-					if exited, code := s.statement(f, cmd); exited {
-						return code
-					}
-				}
-			case channelClose:
-				if len(msg) > 1 && msg[1] == channelStdin {
-					return 0
-				}
-			}
-		}
-	default:
-		_, code := s.statement(cmd, cmd)
-		return code
+// proxyStream hands the upgraded connection to the runtime's streaming
+// server.
+func (s *server) proxyStream(w http.ResponseWriter, req *http.Request, rawURL string, opts *remotecommandserver.Options) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
 	}
+	var handler http.Handler = proxy.NewUpgradeAwareHandler(u, nil, false, true, responder{})
+	if wsstream.IsWebSocketRequestWithStreamCloseProtocol(req) {
+		handler = translator.NewStreamTranslatorHandler(u, nil, 0, translator.Options{
+			Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Tty: opts.TTY})
+	}
+	handler.ServeHTTP(w, req)
 }
 
-// statement runs one simple command; exited reports an `exit`.
-func (s *execShell) statement(f []string, self []string) (exited bool, code int) {
-	if len(f) > 0 && f[0] == "exec" {
-		f = f[1:]
-	}
-	if len(f) == 0 {
-		return false, 0
-	}
-	switch f[0] {
-	case "exit":
-		code := 0
-		if len(f) > 1 {
-			if n, err := strconv.Atoi(f[1]); err == nil {
-				code = n & 0xff
-			}
-		}
-		return true, code
-	case "echo":
-		s.out(strings.Trim(strings.Join(f[1:], " "), `"'`) + "\n")
-	case "hostname":
-		s.out(s.hostname + "\n")
-	case "ps":
-		text := "COMMAND\n"
-		for _, v := range s.visible {
-			text += strings.Join(v, " ") + "\n"
-		}
-		if strings.Join(self, " ") != strings.Join(f, " ") {
-			text += strings.Join(self, " ") + "\n"
-		}
-		s.out(text + strings.Join(f, " ") + "\n")
-	case "true", ":", "sleep":
-	case "false":
-		return false, 1
-	default:
-		s.errOut(fmt.Sprintf("sh: %s: not found\n", f[0]))
-		return false, 127
-	}
-	return false, 0
+// responder is the kubelet's: proxy errors are 500s with their text.
+type responder struct{}
+
+func (responder) Error(w http.ResponseWriter, req *http.Request, err error) {
+	klog.V(2).InfoS("Simulated kubelet: error while proxying request", "err", err)
+	writeError(w, http.StatusInternalServerError, strings.TrimSpace(err.Error()))
+}
+
+// writeError answers as go-restful's Response.WriteError does: the status
+// and the error's text, nothing more.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.WriteHeader(status)
+	w.Write([]byte(msg))
 }

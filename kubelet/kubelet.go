@@ -99,6 +99,10 @@ type Kubelet struct {
 	lister   cache.Indexer
 	started  chan struct{}
 
+	// node is the container runtime and the kubelet's HTTP server
+	// (runtime.go, server.go).
+	node *nodeRuntime
+
 	stopOnce sync.Once
 	conns    *apiclient.Connections
 	cancel   context.CancelFunc
@@ -127,7 +131,7 @@ func New(opts Options) *Kubelet {
 		opts.PodCIDR = DefaultPodCIDR
 	}
 	prefix := netip.MustParsePrefix(opts.PodCIDR)
-	return &Kubelet{
+	k := &Kubelet{
 		opts:     opts,
 		pods:     map[types.UID]*podState{},
 		images:   map[string]bool{},
@@ -138,6 +142,8 @@ func New(opts Options) *Kubelet {
 		cancel:   func() {},
 		stopped:  make(chan struct{}),
 	}
+	k.node = newNodeRuntime(k)
+	return k
 }
 
 // NodeName is the simulated node's name.
@@ -167,6 +173,9 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 		return err
 	}
 	k.client = client
+	if err := k.node.server.start(); err != nil {
+		return err
+	}
 	if err := k.registerNode(ctx); err != nil {
 		return fmt.Errorf("registering node %s: %w", k.opts.NodeName, err)
 	}
@@ -196,6 +205,7 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 	}); err != nil {
 		return err
 	}
+	k.watchServices(ctx)
 	factory.Start(ctx.Done())
 	k.startNodeLease(ctx)
 	workerDone := make(chan struct{})
@@ -233,6 +243,8 @@ func (k *Kubelet) Stop() {
 		if k.conns != nil {
 			k.conns.Close()
 		}
+		k.node.server.stop()
+		k.node.rt.Shutdown()
 	})
 }
 

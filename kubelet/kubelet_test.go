@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/ephemera-dev/ephemera/apiserver"
 	"github.com/ephemera-dev/ephemera/kubelet"
@@ -103,15 +104,20 @@ func hasEvent(evs []corev1.Event, typ, reason, fieldPath, message string) bool {
 func addEC(t *testing.T, c kubernetes.Interface, pod string, ec corev1.EphemeralContainer) {
 	t.Helper()
 	ctx := context.Background()
-	p, err := c.CoreV1().Pods("default").Get(ctx, pod, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if ec.TerminationMessagePolicy == "" {
 		ec.TerminationMessagePolicy = corev1.TerminationMessageReadFile
 	}
-	p.Spec.EphemeralContainers = append(p.Spec.EphemeralContainers, ec)
-	if _, err := c.CoreV1().Pods("default").UpdateEphemeralContainers(ctx, pod, p, metav1.UpdateOptions{}); err != nil {
+	// The kubelet writes the pod's status meanwhile: retry on conflicts.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p, err := c.CoreV1().Pods("default").Get(ctx, pod, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		p.Spec.EphemeralContainers = append(p.Spec.EphemeralContainers, ec)
+		_, err = c.CoreV1().Pods("default").UpdateEphemeralContainers(ctx, pod, p, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }

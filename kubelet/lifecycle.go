@@ -101,10 +101,11 @@ func (c *ctrState) restart(t timeline) {
 	c.lastTerm = c.terminated(t)
 	c.attempt++
 	c.attemptStart = at
+	// The new attempt is a new container in the runtime (startContainer,
+	// when its start is due); the previous one stays there with its log,
+	// which logs --previous reads by the ID in lastTerm.
 	c.containerID = "containerd://" + randomHex()
-	c.log.close()
-	c.prevLog, c.log = c.log, newLogBuffer()
-	c.finished, c.exitCode, c.exitReported = nil, 0, false
+	c.finished, c.exitCode, c.startError, c.exitReported = nil, 0, "", false
 	c.nextRestart = time.Time{}
 	for _, key := range []string{"pulling", "pulled", "created", "started", "output", "backoff-wait"} {
 		delete(c.events, key)

@@ -61,7 +61,12 @@ func (k *Kubelet) registerNode(ctx context.Context) error {
 				{Type: corev1.NodeInternalIP, Address: k.opts.NodeIP},
 				{Type: corev1.NodeHostName, Address: k.opts.NodeName},
 			},
-			DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: 10250}},
+			DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubeletPort}},
+			// What a v1.37.2 kubelet declares (NodeDeclaredFeatures); with
+			// ExtendWebSocketsToKubelet the API server proxies WebSocket
+			// exec and attach to the kubelet as they come.
+			DeclaredFeatures: []string{"ExtendWebSocketsToKubelet", "InPlacePodLevelResourcesVerticalScaling",
+				"InPlacePodVerticalScalingInitContainers", "RestartAllContainersOnContainerExits"},
 			NodeInfo: corev1.NodeSystemInfo{
 				MachineID:               "ephemera",
 				SystemUUID:              "ephemera",

@@ -32,11 +32,13 @@ import (
 // first match wins: Containers (by container name), then Images (by the
 // image as written in the spec, then by that image without its tag or
 // digest), then Default. The zero Rules run every container forever, ready,
-// after the default pull time, with two exceptions that need no rule: an
-// image whose registry host ends in ".invalid" (RFC 2606) fails to pull as
-// an unresolvable registry does, and a container without stdin whose
-// command is `sh -c SCRIPT` plays the script (see runScript: echo, exit,
-// sleep), so `sh -c "echo hi; exit 3"` logs "hi" and terminates with 3.
+// after the default pull time, running its command in the simulated
+// container runtime (package kubelet/runtime: busybox's sh and applets, so
+// `sh -c "echo hi; exit 3"` logs "hi" and terminates with 3); an image whose
+// registry host ends in ".invalid" (RFC 2606) fails to pull as an
+// unresolvable registry does. A rule with Output, ExitCode or ExitAfter
+// replaces the command's program: the output is written, then the container
+// exits when the rule says (or runs until stopped).
 //
 // As a JSON file (ephemera serve --kubelet-rules FILE):
 //

@@ -103,29 +103,3 @@ func TestInvalidRegistryFailsToPull(t *testing.T) {
 		t.Errorf("busybox fails to pull: %s", e)
 	}
 }
-
-func TestRunScript(t *testing.T) {
-	for _, tc := range []struct {
-		cmd     []string
-		stdin   bool
-		done    bool
-		code    int32
-		logText string
-		visible [][]string
-	}{
-		{[]string{"sh", "-c", "echo hello-from-ec; sleep 3600"}, false, false, 0, "hello-from-ec\n", nil},
-		{[]string{"sh", "-c", "exit 3"}, false, true, 3, "", nil},
-		{[]string{"/bin/sh", "-c", "echo 'a b' && nope"}, false, true, 127, "a b\nsh: nope: not found\n", nil},
-		{[]string{"sh", "-c", "echo x"}, true, false, 0, "", nil},
-		{[]string{"sleep", "3600"}, false, false, 0, "", nil},
-		{[]string{"sh", "-c", "ps -o args; exec sleep 3599"}, false, false, 0, "COMMAND\nsleep 3600\nsh -c ps -o args; exec sleep 3599\nps -o args\n", [][]string{{"sleep", "3600"}}},
-		{[]string{"sh", "-c", "ps -o args; echo PS-DONE"}, false, true, 0, "COMMAND\nsh -c ps -o args; echo PS-DONE\nps -o args\nPS-DONE\n", nil},
-	} {
-		c := &ctrState{command: tc.cmd, stdin: tc.stdin, log: newLogBuffer(), visible: tc.visible}
-		done, code := runScript(c)
-		data, _, _ := c.log.from(0)
-		if done != tc.done || code != tc.code || string(data) != tc.logText {
-			t.Errorf("runScript(%q) = %v, %d, log %q; want %v, %d, %q", tc.cmd, done, code, data, tc.done, tc.code, tc.logText)
-		}
-	}
-}

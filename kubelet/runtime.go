@@ -18,417 +18,352 @@ package kubelet
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	corelisters "k8s.io/client-go/listers/core/v1"
 
-	"github.com/ephemera-dev/ephemera/registry/pod"
+	"github.com/ephemera-dev/ephemera/internal/imageref"
+	"github.com/ephemera-dev/ephemera/kubelet/runtime"
+	"github.com/ephemera-dev/ephemera/kubelet/runtime/busybox"
+	"github.com/ephemera-dev/ephemera/kubelet/runtime/vfs"
 )
 
-var _ pod.Runtime = &Kubelet{}
+// nodeRuntime is the node's container runtime as the kubelet uses it: the
+// runtime itself (package runtime), the kubelet's HTTP server in front of
+// it, what it needs to build containers (services for their environment,
+// the files it writes per pod), and which runtime container is which
+// container of the simulation.
+type nodeRuntime struct {
+	rt       *runtime.Runtime
+	server   *server
+	services corelisters.ServiceLister
+	// servicesSynced reports whether the service informer has listed once.
+	servicesSynced func() bool
 
-// logBuffer is a container's log: everything it wrote, and whether it has
-// stopped writing (terminated).
-type logBuffer struct {
-	mu     sync.Mutex
-	data   []byte
-	closed bool
-	more   chan struct{} // closed and replaced on every write and on close
+	mu        sync.Mutex
+	byID      map[string]rtRef
+	files     map[types.UID]*podFiles
+	emptyDirs map[string]*vfs.Node // by pod UID and volume name
+	// started is closed when the pod's latest container has started in
+	// the runtime: the next one waits for it.
+	started map[types.UID]chan struct{}
 }
 
-func newLogBuffer() *logBuffer { return &logBuffer{more: make(chan struct{})} }
+// rtRef ties a runtime container to the simulation's record of it.
+type rtRef struct {
+	key string // namespace/name of the pod
+	c   *ctrState
+}
 
-func (b *logBuffer) write(p []byte) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
+func newNodeRuntime(k *Kubelet) *nodeRuntime {
+	n := &nodeRuntime{byID: map[string]rtRef{}, files: map[types.UID]*podFiles{}, emptyDirs: map[string]*vfs.Node{},
+		started: map[types.UID]chan struct{}{}}
+	n.rt = runtime.New(runtime.Options{
+		Node:          k.opts.NodeName,
+		KernelRelease: "6.8.0-ephemera",
+		OnExit:        k.containerExited,
+		Resolve:       clusterDNS,
+	})
+	n.server = &server{k: k}
+	return n
+}
+
+// clusterDNS is what the cluster DNS address answers a pod of the kind e2e
+// cluster: NXDOMAIN for every name (it runs no CoreDNS; what answers there
+// knows no name).
+func clusterDNS(ctx context.Context, server, name, qtype string) ([]string, error) {
+	return nil, busybox.ErrNXDOMAIN
+}
+
+// podFiles are the files the kubelet writes once per pod and mounts into
+// each of its containers: /etc/hosts, /etc/hostname, /etc/resolv.conf.
+type podFiles struct {
+	hosts, hostname, resolv *vfs.Node
+}
+
+// startContainer starts a container whose start time has come: its rule's
+// program, or its command run by the runtime. Call with k.mu held: what it
+// needs is copied, and the container is built and started in the
+// background (volumes may need the API).
+func (k *Kubelet) startContainer(pod *corev1.Pod, st *podState, c *ctrState) {
+	pod = pod.DeepCopy()
+	spec := containerSpec(pod, c.name)
+	if spec == nil {
 		return
 	}
-	b.data = append(b.data, p...)
-	close(b.more)
-	b.more = make(chan struct{})
-}
-
-func (b *logBuffer) close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.closed {
-		b.closed = true
-		close(b.more)
+	podIP := st.podIP
+	cfg := runtime.ContainerConfig{
+		ID: strings.TrimPrefix(c.containerID, "containerd://"), Name: c.name, Image: c.image,
+		Args: commandLine(spec), WorkingDir: spec.WorkingDir,
+		UID: int(c.user.Linux.UID), GID: int(c.user.Linux.GID), Stdin: spec.Stdin, StdinOnce: spec.StdinOnce, TTY: spec.TTY,
+		TargetContainerName: targetOf(pod, c.name),
 	}
-}
-
-// from returns the bytes after offset, whether the log is closed, and a
-// channel closed on the next change.
-func (b *logBuffer) from(offset int) ([]byte, bool, <-chan struct{}) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.data[offset:], b.closed, b.more
-}
-
-// logReader streams a logBuffer; with follow it waits for more until the
-// container terminates or ctx ends.
-type logReader struct {
-	ctx    context.Context
-	buf    *logBuffer
-	offset int
-	follow bool
-	limit  int64 // remaining bytes; <0 unlimited
-}
-
-func (r *logReader) Read(p []byte) (int, error) {
-	for {
-		if r.limit == 0 {
-			return 0, io.EOF
-		}
-		data, closed, more := r.buf.from(r.offset)
-		if len(data) > 0 {
-			if r.limit > 0 && int64(len(data)) > r.limit {
-				data = data[:r.limit]
-			}
-			n := copy(p, data)
-			r.offset += n
-			if r.limit > 0 {
-				r.limit -= int64(n)
-			}
-			return n, nil
-		}
-		if closed || !r.follow {
-			return 0, io.EOF
-		}
-		select {
-		case <-more:
-		case <-r.ctx.Done():
-			return 0, io.EOF
+	for _, g := range c.user.Linux.SupplementalGroups {
+		cfg.Groups = append(cfg.Groups, int(g))
+	}
+	switch o := c.outcome; {
+	case o.Output != "" || o.exits():
+		cfg.Program = ruleProgram(o)
+	case len(cfg.Args) == 0 && isBusybox(c.image):
+		cfg.Args = []string{"sh"} // the image's CMD
+	case len(cfg.Args) == 0 || !isBusybox(c.image) && !runnable(cfg.Args):
+		// An image whose programs Ephemera does not have: its process
+		// runs until it is stopped, as a server would, under the image's
+		// name.
+		cfg.Program = func(ctx context.Context, _, _ func(string)) int { <-ctx.Done(); return 0 }
+		if len(cfg.Args) == 0 {
+			repo := imageref.Repository(c.image)
+			cfg.Args = []string{repo[strings.LastIndex(repo, "/")+1:]}
 		}
 	}
+	// The kubelet starts a pod's containers one after the other, in the
+	// order it decided to start them (pkg/kubelet/kuberuntime
+	// kuberuntime_manager.go SyncPod, its start loop): so a shared PID
+	// namespace numbers them in that order.
+	k.node.mu.Lock()
+	k.node.byID[cfg.ID] = rtRef{key: pod.Namespace + "/" + pod.Name, c: c}
+	prev, done := k.node.started[pod.UID], make(chan struct{})
+	k.node.started[pod.UID] = done
+	k.node.mu.Unlock()
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		k.runContainer(pod, spec, podIP, cfg, c)
+	}()
 }
 
-func (r *logReader) Close() error { return nil }
-
-// container finds the simulation's record of a pod's container and its
-// current status.
-func (k *Kubelet) container(p *corev1.Pod, name string) (*ctrState, corev1.ContainerStatus, bool) {
+// runContainer creates the container in the runtime and starts it.
+func (k *Kubelet) runContainer(pod *corev1.Pod, spec *corev1.Container, podIP string, cfg runtime.ContainerConfig, c *ctrState) {
+	n := k.node
+	hostname := podHostname(pod)
+	k.waitForServices()
+	cfg.Env = k.containerEnv(pod, spec, podIP, hostname)
+	files := k.podFiles(pod, podIP, hostname)
+	now := time.Now()
+	cfg.Mounts = []runtime.Mount{
+		{Path: "/etc/hosts", Node: files.hosts},
+		{Path: "/etc/hostname", Node: files.hostname},
+		{Path: "/etc/resolv.conf", Node: files.resolv},
+	}
+	if p := spec.TerminationMessagePath; p != "" {
+		cfg.Mounts = append(cfg.Mounts, runtime.Mount{Path: p, Node: vfs.NewFile(nil, 0o666, now)})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	cfg.Mounts = append(cfg.Mounts, k.volumeMounts(ctx, pod, spec)...)
+	cancel()
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	st, ok := k.pods[p.UID]
-	if !ok {
-		return nil, corev1.ContainerStatus{}, false
+	current := k.pods[pod.UID] != nil && c.containerID == "containerd://"+cfg.ID
+	k.mu.Unlock()
+	if !current {
+		return // the pod is gone, or the attempt was superseded meanwhile
 	}
-	c, ok := st.ctrs[name]
-	if !ok {
-		return nil, corev1.ContainerStatus{}, false
+	sb := n.rt.RunPodSandbox(runtime.SandboxConfig{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name,
+		Hostname: hostname, ShareProcessNamespace: pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace})
+	rc, err := sb.CreateContainer(cfg)
+	if err != nil {
+		return
 	}
-	s, _ := c.status(time.Now())
-	return c, s, true
+	// A PID 1 runc cannot execute is reported through containerExited.
+	_ = rc.Start()
 }
 
-// notRunning mirrors the kubelet's validateContainerLogStatus errors
-// (kubelet_pods.go), which kube-apiserver passes on as 400 BadRequest.
-func notRunning(p *corev1.Pod, name string, s corev1.ContainerStatus, found bool) error {
-	if !found || s.State.Waiting != nil {
-		reason := "ContainerCreating"
-		if found {
-			reason = s.State.Waiting.Reason
+// waitForServices waits (a few seconds at most) until the services are
+// known, since they go into every container's environment: the kubelet
+// builds no environment before its service informer has synced
+// (kubelet_pods.go getServiceEnvVarMap: "services have not yet been read
+// at least once"). It also waits for default/kubernetes, whose variables
+// every container gets: on a real node the kubelet starts long after
+// kube-apiserver created it, while in-process the server's controller
+// creates it just after the start.
+func (k *Kubelet) waitForServices() {
+	n := k.node
+	if n.services == nil || n.servicesSynced == nil {
+		return
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if !n.servicesSynced() {
+			continue
 		}
-		switch reason {
-		case "ErrImagePull":
-			return apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: image can't be pulled", name, p.Name))
-		case "ImagePullBackOff":
-			return apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: trying and failing to pull image", name, p.Name))
+		if _, err := n.services.Services(metav1.NamespaceDefault).Get("kubernetes"); err == nil {
+			return
 		}
-		return apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: %v", name, p.Name, reason))
+	}
+}
+
+// containerExited records a PID 1's exit and has the pod synced.
+func (k *Kubelet) containerExited(rc *runtime.Container) {
+	n := k.node
+	n.mu.Lock()
+	ref, ok := n.byID[rc.ID()]
+	n.mu.Unlock()
+	if !ok {
+		return
+	}
+	code, at := rc.Exit()
+	k.mu.Lock()
+	// Only the current attempt's end counts: a restart gives the container
+	// a new ID, and the previous attempt's PID 1 may report its end late.
+	if ref.c.finished == nil && ref.c.containerID == "containerd://"+rc.ID() {
+		ref.c.finished, ref.c.exitCode = &at, int32(code)
+		ref.c.startError = rc.StartErr()
+	}
+	k.mu.Unlock()
+	k.queue.Add(ref.key)
+}
+
+// ruleProgram plays a rule's outcome: its output, then its exit after
+// ExitAfter, or running until stopped.
+func ruleProgram(o Outcome) func(ctx context.Context, stdout, stderr func(string)) int {
+	return func(ctx context.Context, stdout, _ func(string)) int {
+		if o.Output != "" {
+			stdout(o.Output)
+		}
+		if !o.exits() {
+			<-ctx.Done()
+			return 0
+		}
+		t := time.NewTimer(time.Duration(o.ExitAfter))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return int(o.exitCode())
+	}
+}
+
+// isBusybox reports whether the image is busybox, whose every program the
+// simulated runtime has.
+func isBusybox(image string) bool {
+	return imageref.Repository(image) == "docker.io/library/busybox"
+}
+
+// runnable reports whether a command names something the simulated
+// filesystem has (a busybox applet or the shell).
+func runnable(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	name := args[0][strings.LastIndex(args[0], "/")+1:]
+	_, ok := busybox.Lookup(name)
+	return ok
+}
+
+// commandLine is PID 1's command line from the spec: command and args.
+func commandLine(c *corev1.Container) []string {
+	return append(append([]string(nil), c.Command...), c.Args...)
+}
+
+func containerSpec(pod *corev1.Pod, name string) *corev1.Container {
+	for i := range pod.Spec.InitContainers {
+		if pod.Spec.InitContainers[i].Name == name {
+			return &pod.Spec.InitContainers[i]
+		}
+	}
+	for i := range pod.Spec.Containers {
+		if pod.Spec.Containers[i].Name == name {
+			return &pod.Spec.Containers[i]
+		}
+	}
+	for i := range pod.Spec.EphemeralContainers {
+		ec := &pod.Spec.EphemeralContainers[i]
+		if ec.Name == name {
+			c := corev1.Container(ec.EphemeralContainerCommon)
+			return &c
+		}
 	}
 	return nil
 }
 
-// Logs implements pod.Runtime. The log of a container is the rule's Output
-// (written when it starts) followed by whatever an attached session printed.
-// Options honoured: follow, limitBytes, tailLines; timestamps prefixes each
-// line with the container's start time in RFC3339Nano.
-func (k *Kubelet) Logs(ctx context.Context, p *corev1.Pod, name string, opts *corev1.PodLogOptions) (io.ReadCloser, error) {
-	c, s, found := k.container(p, name)
-	if err := notRunning(p, name, s, found); err != nil {
-		return nil, err
-	}
-	if opts.Previous {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", name, p.Name))
-	}
-	r := &logReader{ctx: ctx, buf: c.log, follow: opts.Follow, limit: -1}
-	if opts.LimitBytes != nil {
-		r.limit = *opts.LimitBytes
-	}
-	if opts.TailLines != nil || opts.Timestamps {
-		// Not a stream: cut the current content.
-		data, _, _ := c.log.from(0)
-		lines := strings.SplitAfter(string(data), "\n")
-		if len(lines) > 0 && lines[len(lines)-1] == "" {
-			lines = lines[:len(lines)-1]
+func targetOf(pod *corev1.Pod, name string) string {
+	for _, ec := range pod.Spec.EphemeralContainers {
+		if ec.Name == name {
+			return ec.TargetContainerName
 		}
-		if opts.TailLines != nil && int64(len(lines)) > *opts.TailLines {
-			lines = lines[int64(len(lines))-*opts.TailLines:]
-		}
-		var b strings.Builder
-		for _, l := range lines {
-			if opts.Timestamps {
-				b.WriteString(s.State.Running.StartedAt.UTC().Format(time.RFC3339Nano) + " ")
-			}
-			b.WriteString(l)
-		}
-		return io.NopCloser(strings.NewReader(b.String())), nil
 	}
-	return r, nil
+	return ""
 }
 
-// Attach implements pod.Runtime: a WebSocket stream (v5.channel.k8s.io or
-// v4) to the container. Output the container writes while attached goes to
-// stdout. A container with stdin runs a scripted shell: `echo ARGS` prints
-// ARGS, `exit [N]` (or the end of stdin) terminates the container with N,
-// anything else prints `sh: CMD: not found` to stderr. SPDY (the fallback
-// kubectl tries when the WebSocket upgrade is refused) is not served.
-func (k *Kubelet) Attach(ctx context.Context, p *corev1.Pod, name string, opts *corev1.PodAttachOptions) (http.Handler, error) {
-	c, s, found := k.container(p, name)
-	if err := notRunning(p, name, s, found); err != nil {
-		return nil, err
+// podHostname is GeneratePodHostNameAndDomain's hostname.
+func podHostname(pod *corev1.Pod) string {
+	if pod.Spec.HostnameOverride != nil {
+		return *pod.Spec.HostnameOverride
 	}
-	if s.State.Terminated != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %s is not running", name))
+	h := pod.Name
+	if pod.Spec.Hostname != "" {
+		h = pod.Spec.Hostname
 	}
-	if opts.Stdin && !c.stdin {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("stdin is not enabled for container %s", name))
+	if len(h) > 63 {
+		h = strings.TrimRight(h[:63], "-.")
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if !isWebSocket(req) {
-			http.Error(w, "Ephemera's simulated kubelet serves attach over WebSocket (v5.channel.k8s.io) only", http.StatusBadRequest)
-			return
-		}
-		ws, err := acceptWebSocket(w, req)
-		if err != nil {
-			return
-		}
-		k.session(req.Context(), ws, p, c, opts)
-	}), nil
+	return h
 }
 
-func (k *Kubelet) session(ctx context.Context, ws *wsConn, p *corev1.Pod, c *ctrState, opts *corev1.PodAttachOptions) {
-	defer ws.conn.Close()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+// currentStatus is the pod's status as the kubelet's status manager has
+// it now.
+func (k *Kubelet) currentStatus(pod *corev1.Pod) *corev1.PodStatus {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	st, ok := k.pods[pod.UID]
+	if !ok {
+		return pod.Status.DeepCopy()
+	}
+	s, _ := k.podStatus(pod, st, time.Now(), false)
+	return s
+}
 
-	// Forward new output to stdout until the container stops.
-	data, _, _ := c.log.from(0)
-	offset := len(data)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			data, closed, more := c.log.from(offset)
-			if len(data) > 0 && opts.Stdout {
-				if ws.writeChannel(channelStdout, data) != nil {
-					return
-				}
-			}
-			offset += len(data)
-			if closed {
-				return
-			}
-			select {
-			case <-more:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+// stopContainer stops a container's current attempt in the runtime as
+// the kubelet's killContainer does through CRI StopContainer: SIGTERM to
+// PID 1, SIGKILL once the grace period is over. The runtime reports the
+// end through containerExited.
+func (k *Kubelet) stopContainer(containerID string, grace time.Duration) {
+	if rc, ok := k.node.rt.Container(strings.TrimPrefix(containerID, "containerd://")); ok {
+		rc.Stop(max(grace, 0))
+	}
+}
 
-	stderr := func(s string) {
-		if opts.TTY {
-			c.log.write([]byte(s)) // a TTY merges stderr into stdout
-		} else if opts.Stderr {
-			_ = ws.writeChannel(channelStderr, []byte(s))
+// forget kills what is left of a pod that is gone and drops its files.
+func (n *nodeRuntime) forget(uid types.UID) {
+	n.rt.RemovePodSandbox(string(uid))
+	n.mu.Lock()
+	delete(n.files, uid)
+	delete(n.started, uid)
+	for id := range n.byID {
+		if _, ok := n.rt.Container(id); !ok {
+			delete(n.byID, id)
 		}
 	}
-	if opts.Stdin {
-		go func() {
-			var line []byte
-			for {
-				msg, err := ws.readMessage()
-				if err != nil {
-					cancel() // client went away; the container keeps running
-					return
-				}
-				if len(msg) == 0 {
-					continue
-				}
-				switch msg[0] {
-				case channelStdin:
-					line = append(line, msg[1:]...)
-					for {
-						i := strings.IndexByte(string(line), '\n')
-						if i < 0 {
-							break
-						}
-						cmd := strings.TrimSpace(string(line[:i]))
-						line = line[i+1:]
-						if k.runShell(p, c, cmd, stderr) {
-							return
-						}
-					}
-				case channelClose:
-					if len(msg) > 1 && msg[1] == channelStdin {
-						k.runShell(p, c, "exit", stderr) // sh exits at the end of its input
-						return
-					}
-				}
-			}
-		}()
-	} else {
-		go func() {
-			for {
-				if _, err := ws.readMessage(); err != nil {
-					cancel()
-					return
-				}
-			}
-		}()
-	}
+	n.mu.Unlock()
+}
 
-	select {
-	case <-done:
-	case <-ctx.Done():
+// watchServices lists and watches Services, whose links go into every
+// container's environment (a kubelet's service informer), when the server
+// serves them; it runs until ctx ends.
+func (k *Kubelet) watchServices(ctx context.Context) {
+	resources, err := k.client.Discovery().ServerResourcesForGroupVersion("v1")
+	if err != nil {
 		return
 	}
-	// The container stopped: report its exit as the kubelet's attach does.
-	status := metav1.Status{Status: metav1.StatusSuccess}
-	k.mu.Lock()
-	code := c.code()
-	k.mu.Unlock()
-	if code != 0 {
-		status = metav1.Status{
-			Status:  metav1.StatusFailure,
-			Reason:  "NonZeroExitCode",
-			Message: fmt.Sprintf("command terminated with non-zero exit code: error executing command, exit code %d", code),
-			Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: "ExitCode", Message: strconv.Itoa(int(code))}}},
+	for _, r := range resources.APIResources {
+		if r.Name == "services" {
+			factory := informers.NewSharedInformerFactory(k.client, 0)
+			inf := factory.Core().V1().Services()
+			k.node.servicesSynced = inf.Informer().HasSynced
+			k.node.services = inf.Lister()
+			factory.Start(ctx.Done())
+			go func() {
+				<-ctx.Done()
+				factory.Shutdown()
+			}()
+			return
 		}
 	}
-	b, _ := json.Marshal(status)
-	_ = ws.writeChannel(channelError, b)
-	ws.closeNormally()
-}
-
-// runShell runs one line of the scripted shell; it reports whether the
-// shell exited.
-func (k *Kubelet) runShell(p *corev1.Pod, c *ctrState, cmd string, stderr func(string)) bool {
-	fields := strings.Fields(cmd)
-	if len(fields) == 0 {
-		return false
-	}
-	switch fields[0] {
-	case "exit":
-		code := 0
-		if len(fields) > 1 {
-			if n, err := strconv.Atoi(fields[1]); err == nil {
-				code = n & 0xff
-			}
-		}
-		k.stop(p, c, int32(code))
-		return true
-	case "echo":
-		c.log.write([]byte(strings.Join(fields[1:], " ") + "\n"))
-	default:
-		stderr(fmt.Sprintf("sh: %s: not found\n", fields[0]))
-	}
-	return false
-}
-
-// stop terminates a container now with the exit code, and has the pod
-// synced so the status shows it.
-func (k *Kubelet) stop(p *corev1.Pod, c *ctrState, code int32) {
-	k.mu.Lock()
-	if c.finished == nil {
-		now := time.Now()
-		c.finished = &now
-		c.exitCode = code
-	}
-	k.mu.Unlock()
-	c.log.close()
-	k.queue.Add(p.Namespace + "/" + p.Name)
-}
-
-// runScript plays a container whose command is `sh -c SCRIPT` (or
-// `/bin/sh -c`, `bash -c`) without stdin, when no rule says otherwise:
-// statements separated by ";", "&&" or newlines run in order through the
-// scripted shell: `echo ARGS` writes ARGS to the log, `ps` lists the
-// commands of the processes the container sees (its target's with
-// targetContainerName, every container's with shareProcessNamespace, and
-// its own), `exit N` terminates the
-// container with N, `sleep`/`exec sleep` keeps it running from there on, and
-// anything else writes `sh: CMD: not found` and sets status 127. A script
-// that ends terminates the container with the last status. Any other
-// command runs forever. It reports whether the container terminated, and
-// its exit code. Call with k.mu held.
-func runScript(c *ctrState) (bool, int32) {
-	cmd := c.command
-	if c.stdin || len(cmd) < 3 || cmd[1] != "-c" {
-		return false, 0
-	}
-	switch cmd[0] {
-	case "sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash":
-	default:
-		return false, 0
-	}
-	script := strings.NewReplacer("&&", ";", "\n", ";").Replace(cmd[2])
-	var status int32
-	for _, stmt := range strings.Split(script, ";") {
-		f := strings.Fields(stmt)
-		if len(f) > 0 && f[0] == "exec" {
-			f = f[1:]
-		}
-		if len(f) == 0 {
-			continue
-		}
-		switch f[0] {
-		case "sleep":
-			return false, 0
-		case "exit":
-			code := 0
-			if len(f) > 1 {
-				if n, err := strconv.Atoi(f[1]); err == nil {
-					code = n & 0xff
-				}
-			}
-			c.log.close()
-			return true, int32(code)
-		case "echo":
-			c.log.write([]byte(strings.Trim(strings.Join(f[1:], " "), `"'`) + "\n"))
-			status = 0
-		case "ps":
-			// `ps -o args`: PID 1 and the other visible processes first,
-			// then this shell and ps itself.
-			out := "COMMAND\n"
-			for _, v := range c.visible {
-				out += strings.Join(v, " ") + "\n"
-			}
-			out += strings.Join(cmd, " ") + "\n" + strings.Join(f, " ") + "\n"
-			c.log.write([]byte(out))
-			status = 0
-		case "true", ":":
-			status = 0
-		case "false":
-			status = 1
-		default:
-			c.log.write([]byte(fmt.Sprintf("sh: %s: not found\n", f[0])))
-			status = 127
-		}
-	}
-	c.log.close()
-	return true, status
 }

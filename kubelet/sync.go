@@ -31,13 +31,9 @@ import (
 func (k *Kubelet) forget(uid types.UID) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if p, ok := k.pods[uid]; ok {
-		for _, c := range p.ctrs {
-			c.log.close()
-		}
-		delete(k.pods, uid)
-	}
+	delete(k.pods, uid)
 	delete(k.recorded, uid)
+	k.node.forget(uid)
 }
 
 // sync does one pass over a pod and returns when to look again (0: only on
@@ -119,9 +115,23 @@ func (k *Kubelet) syncDeleted(ctx context.Context, pod *corev1.Pod) (time.Durati
 	k.mu.Lock()
 	st, known := k.pods[pod.UID]
 	var killing []*ctrState
+	type stop struct {
+		id    string
+		grace time.Duration
+	}
+	var stops []stop
 	if known && !st.killing {
 		st.killing = true
 		killing = st.kill(pod, now)
+		// The kill goes to the runtime: every container with a process
+		// gets SIGTERM now and SIGKILL at the deadline (the runtime's
+		// report of the end may come sooner, from a PID 1 that handles
+		// SIGTERM).
+		for _, c := range st.ctrs {
+			if c.killAt != nil {
+				stops = append(stops, stop{c.containerID, c.killAt.Sub(now)})
+			}
+		}
 	}
 	var status *corev1.PodStatus
 	var next time.Duration
@@ -143,6 +153,9 @@ func (k *Kubelet) syncDeleted(ctx context.Context, pod *corev1.Pod) (time.Durati
 	k.mu.Unlock()
 	for _, c := range killing {
 		k.emit(ctx, pod, event{reason: "Killing", message: "Stopping container " + c.name, fieldPath: fieldPath(c)})
+	}
+	for _, s := range stops {
+		k.stopContainer(s.id, s.grace)
 	}
 	if !done {
 		return next, nil
@@ -203,7 +216,6 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 		}
 		st.ctrs[c.Name] = &ctrState{
 			name: c.Name, image: c.Image, podRef: podRef(pod), ephemeral: ephemeral, init: init,
-			stdin: c.Stdin, tty: c.TTY, command: append(c.Command, c.Args...),
 			outcome:        outcome,
 			seen:           seen,
 			attemptStart:   seen,
@@ -213,7 +225,6 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 			containerID:    "containerd://" + randomHex(),
 			imageID:        imageref.Repository(c.Image) + "@sha256:" + hashHex(c.Image),
 			events:         map[string]bool{},
-			log:            newLogBuffer(),
 			mounts:         mountStatuses(c.VolumeMounts),
 			resources:      *c.Resources.DeepCopy(),
 			user:           containerUser(pod, c),
@@ -230,18 +241,6 @@ func (k *Kubelet) podState(pod *corev1.Pod, now time.Time) *podState {
 		c := corev1.Container{Name: ec.Name, Image: ec.Image, Stdin: ec.Stdin, TTY: ec.TTY, Command: ec.Command, Args: ec.Args,
 			VolumeMounts: ec.VolumeMounts, Resources: ec.Resources, SecurityContext: ec.SecurityContext, ImagePullPolicy: ec.ImagePullPolicy}
 		add(&c, true, false, now)
-	}
-	// Process namespaces: a shared one shows every container's processes;
-	// otherwise an ephemeral container sees its target's.
-	shared := pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace
-	for _, ec := range pod.Spec.EphemeralContainers {
-		cs := st.ctrs[ec.Name]
-		cs.visible = nil
-		for _, c := range pod.Spec.Containers {
-			if shared || c.Name == ec.TargetContainerName {
-				cs.visible = append(cs.visible, append(append([]string{}, c.Command...), c.Args...))
-			}
-		}
 	}
 	return st
 }

@@ -33,6 +33,7 @@ root=$(cd "$here/../.." && pwd)
 export KIND_NODE_IMAGE KIND_CLUSTER_NAME=${KIND_CLUSTER_NAME:-ephemera-e2e}
 REPORT_DIR=${REPORT_DIR:-/tmp/ephemera-kind-report}
 export KIND_LOGS_DIR=${KIND_LOGS_DIR:-$REPORT_DIR/cluster-logs}
+export KIND_REPORT_DIR=$REPORT_DIR
 mkdir -p "$REPORT_DIR"
 
 start=$SECONDS

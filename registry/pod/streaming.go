@@ -18,41 +18,31 @@ package pod
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/proxy"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/apiserver/pkg/endpoints/filters"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	genericrest "k8s.io/apiserver/pkg/registry/generic/rest"
 	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/apiserver/pkg/storage"
-	storeerr "k8s.io/apiserver/pkg/storage/errors"
-	"k8s.io/apiserver/pkg/util/dryrun"
+	translator "k8s.io/apiserver/pkg/util/proxy"
+	"k8s.io/streaming/pkg/httpstream/wsstream"
 )
-
-// Runtime is the node side of pods/log and pods/attach: what kube-apiserver
-// reaches through the kubelet's /containerLogs and /attach endpoints. The
-// kubelet simulation (kubelet) implements it. Container names
-// passed in have been resolved and checked (validateContainer).
-type Runtime interface {
-	// Logs returns the container's log stream; with opts.Follow it ends
-	// when the container terminates or ctx ends.
-	Logs(ctx context.Context, pod *corev1.Pod, container string, opts *corev1.PodLogOptions) (io.ReadCloser, error)
-	// Attach returns the handler that serves the attach stream.
-	Attach(ctx context.Context, pod *corev1.Pod, container string, opts *corev1.PodAttachOptions) (http.Handler, error)
-	// Exec returns the handler that runs a command and serves its streams.
-	Exec(ctx context.Context, pod *corev1.Pod, container string, opts *corev1.PodExecOptions) (http.Handler, error)
-}
-
-// NodeGetter reports whether a node exists, as the kubelet connection-info
-// lookup (pkg/kubelet/client.NodeConnectionInfoGetter) fetches the node first.
-type NodeGetter func(ctx context.Context, name string) error
 
 // Streaming holds pods/log, pods/attach, pods/exec and pods/binding.
 type Streaming struct {
@@ -72,14 +62,17 @@ func (s Streaming) Map() map[string]rest.Storage {
 	}
 }
 
-// NewStreaming returns pods/log, pods/attach and pods/binding over the pod
-// store. runtime may be nil: there is then no kubelet behind the nodes, and
-// log/attach on a scheduled pod fail as they do on envtest.
-func (s Storage) NewStreaming(nodes NodeGetter, runtime Runtime) Streaming {
+// NewStreaming returns pods/log, pods/attach, pods/exec and pods/binding
+// over the pod store. They reach a pod's kubelet through conn, as
+// kube-apiserver does (pkg/registry/core/pod/rest: log.go, subresources.go).
+// conn may be nil: there is then no kubelet behind the nodes, and log,
+// attach and exec on a scheduled pod fail.
+func (s Storage) NewStreaming(nodes NodeGetter, conn *KubeletConnection, authz authorizer.Authorizer) Streaming {
+	ps := podStreams{store: s.Pod.Store, kubelets: newKubelets(nodes, conn), authz: authz}
 	return Streaming{
-		Log:     &LogREST{podStreams{store: s.Pod.Store, nodes: nodes, runtime: runtime}},
-		Attach:  &AttachREST{podStreams{store: s.Pod.Store, nodes: nodes, runtime: runtime}},
-		Exec:    &ExecREST{podStreams{store: s.Pod.Store, nodes: nodes, runtime: runtime}},
+		Log:     &LogREST{ps},
+		Attach:  &AttachREST{ps},
+		Exec:    &ExecREST{ps},
 		Binding: &BindingREST{store: s.Pod.Store},
 	}
 }
@@ -132,10 +125,42 @@ func validateContainer(container string, pod *corev1.Pod) (string, error) {
 // do: the pod, the container the request names, and the kubelet of the
 // pod's node.
 type podStreams struct {
-	store   *genericregistry.Store
-	nodes   NodeGetter
-	runtime Runtime
+	store    *genericregistry.Store
+	kubelets *kubelets
+	authz    authorizer.Authorizer
 }
+
+// ensureCreate mirrors authorize.go ensureAuthorizedForVerb for attach and
+// exec (AuthorizePodWebsocketUpgradeCreatePermission): a WebSocket upgrade
+// is a GET, and the request must also be allowed to "create".
+func (p *podStreams) ensureCreate(ctx context.Context) error {
+	info, ok := genericapirequest.RequestInfoFrom(ctx)
+	if !ok {
+		return apierrors.NewInternalError(errors.New("no request info in context"))
+	}
+	if info.Verb == "create" {
+		return nil
+	}
+	if p.authz == nil {
+		return apierrors.NewInternalError(errors.New("no authorizer available"))
+	}
+	attrs, err := filters.GetAuthorizerAttributes(ctx)
+	if err != nil {
+		return apierrors.NewInternalError(fmt.Errorf("error building authorizer attributes: %w", err))
+	}
+	decision, reason, err := p.authz.Authorize(ctx, createVerb{attrs})
+	if err != nil {
+		return err
+	}
+	if decision != authorizer.DecisionAllow {
+		return apierrors.NewForbidden(schema.GroupResource{Group: info.APIGroup, Resource: info.Resource}, info.Name, errors.New(reason))
+	}
+	return nil
+}
+
+type createVerb struct{ authorizer.Attributes }
+
+func (createVerb) GetVerb() string { return "create" }
 
 // locate returns the pod and the resolved container name.
 func (p *podStreams) locate(ctx context.Context, name, container string) (*corev1.Pod, string, error) {
@@ -151,34 +176,41 @@ func (p *podStreams) locate(ctx context.Context, name, container string) (*corev
 	return pod, container, nil
 }
 
-// kubelet returns the runtime serving a scheduled pod's node: 404 when the
-// node does not exist, 503 when no kubelet simulation runs. kube-apiserver
-// would dial the node's kubelet and fail; Ephemera reports it without trying.
-func (p *podStreams) kubelet(ctx context.Context, pod *corev1.Pod) (Runtime, error) {
-	if err := p.nodes(ctx, pod.Spec.NodeName); err != nil {
+// kubelet returns how to reach a scheduled pod's node: 404 when the node
+// does not exist, 503 when no kubelet connection is configured (Ephemera
+// without cluster mode; kube-apiserver would dial the node and fail).
+func (p *podStreams) kubelet(ctx context.Context, pod *corev1.Pod) (*connectionInfo, error) {
+	info, err := p.kubelets.connectionInfo(ctx, pod.Spec.NodeName)
+	if err != nil {
 		return nil, err
 	}
-	if p.runtime == nil {
-		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("no kubelet serves node %q (start Ephemera with --simulate-kubelet)", pod.Spec.NodeName))
+	if info == nil {
+		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("no kubelet serves node %q (start Ephemera with --cluster)", pod.Spec.NodeName))
 	}
-	return p.runtime, nil
+	return info, nil
 }
 
-// connect is streamLocation for attach and exec: unlike logs, a pod without
-// a node is a 400.
-func (p *podStreams) connect(ctx context.Context, name, container string) (*corev1.Pod, string, Runtime, error) {
+// streamLocation is upstream's streamLocation for attach and exec: unlike
+// logs, a pod without a node is a 400; the URL is the kubelet's
+// /{path}/{namespace}/{pod}/{container} with the stream options.
+func (p *podStreams) streamLocation(ctx context.Context, name, container, path string, params url.Values) (*url.URL, *connectionInfo, error) {
 	pod, container, err := p.locate(ctx, name, container)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, nil, err
 	}
 	if pod.Spec.NodeName == "" {
-		return nil, "", nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
+		return nil, nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
 	}
-	rt, err := p.kubelet(ctx, pod)
+	info, err := p.kubelet(ctx, pod)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, nil, err
 	}
-	return pod, container, rt, nil
+	return &url.URL{
+		Scheme:   info.scheme,
+		Host:     net.JoinHostPort(info.host, info.port),
+		Path:     fmt.Sprintf("/%s/%s/%s/%s", path, pod.Namespace, pod.Name, container),
+		RawQuery: params.Encode(),
+	}, info, nil
 }
 
 // LogREST is pods/log (registry/core/pod/rest.LogREST).
@@ -204,8 +236,10 @@ func (r *LogREST) NewGetOptions() (runtime.Object, bool, string) {
 }
 
 // Get mirrors LogREST.Get and LogLocation: options validation
-// (ValidatePodLogOptions), pod lookup, container resolution, then an empty
-// (204) answer for a pod without a node.
+// (ValidatePodLogOptions), pod lookup, container resolution, an empty (204)
+// answer for a pod without a node, else the kubelet's /containerLogs
+// streamed through a LocationStreamer whose response checker turns the
+// kubelet's errors into API errors.
 func (r *LogREST) Get(ctx context.Context, name string, opts runtime.Object) (runtime.Object, error) {
 	logOpts, ok := opts.(*corev1.PodLogOptions)
 	if !ok {
@@ -219,17 +253,47 @@ func (r *LogREST) Get(ctx context.Context, name string, opts runtime.Object) (ru
 		return nil, err
 	}
 	if pod.Spec.NodeName == "" {
-		return &stream{}, nil
+		return &genericrest.LocationStreamer{}, nil
 	}
-	rt, err := r.kubelet(ctx, pod)
+	info, err := r.kubelet(ctx, pod)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := rt.Logs(ctx, pod, container, logOpts)
-	if err != nil {
-		return nil, err
+	params := url.Values{}
+	if logOpts.Follow {
+		params.Add("follow", "true")
 	}
-	return &stream{rc: rc, flush: logOpts.Follow}, nil
+	if logOpts.Previous {
+		params.Add("previous", "true")
+	}
+	if logOpts.Timestamps {
+		params.Add("timestamps", "true")
+	}
+	if logOpts.SinceSeconds != nil {
+		params.Add("sinceSeconds", strconv.FormatInt(*logOpts.SinceSeconds, 10))
+	}
+	if logOpts.SinceTime != nil {
+		params.Add("sinceTime", logOpts.SinceTime.Format(time.RFC3339))
+	}
+	if logOpts.TailLines != nil {
+		params.Add("tailLines", strconv.FormatInt(*logOpts.TailLines, 10))
+	}
+	if logOpts.LimitBytes != nil {
+		params.Add("limitBytes", strconv.FormatInt(*logOpts.LimitBytes, 10))
+	}
+	return &genericrest.LocationStreamer{
+		Location: &url.URL{
+			Scheme:   info.scheme,
+			Host:     net.JoinHostPort(info.host, info.port),
+			Path:     fmt.Sprintf("/containerLogs/%s/%s/%s", pod.Namespace, pod.Name, container),
+			RawQuery: params.Encode(),
+		},
+		Transport:       info.transport,
+		ContentType:     "text/plain",
+		Flush:           logOpts.Follow,
+		ResponseChecker: genericrest.NewGenericHttpResponseChecker(corev1.Resource("pods/log"), name),
+		RedirectChecker: genericrest.PreventRedirects,
+	}, nil
 }
 
 // validatePodLogOptions mirrors ValidatePodLogOptions without stream
@@ -254,24 +318,40 @@ func validatePodLogOptions(o *corev1.PodLogOptions) field.ErrorList {
 	return errs
 }
 
-// stream is a rest.ResourceStreamer over a log; a nil reader answers 204.
-type stream struct {
-	metav1.TypeMeta
-	rc    io.ReadCloser
-	flush bool
+// streamParams mirrors strategy.go streamParams: what the kubelet's exec
+// and attach endpoints read.
+func streamParams(stdin, stdout, stderr, tty bool, command []string) url.Values {
+	params := url.Values{}
+	if stdin {
+		params.Add(corev1.ExecStdinParam, "1")
+	}
+	if stdout {
+		params.Add(corev1.ExecStdoutParam, "1")
+	}
+	if stderr {
+		params.Add(corev1.ExecStderrParam, "1")
+	}
+	if tty {
+		params.Add(corev1.ExecTTYParam, "1")
+	}
+	for _, c := range command {
+		params.Add("command", c)
+	}
+	return params
 }
 
-var _ rest.ResourceStreamer = &stream{}
-
-func (s *stream) GetObjectKind() schema.ObjectKind { return &s.TypeMeta }
-func (s *stream) DeepCopyObject() runtime.Object   { panic("pod log stream cannot be copied") }
-
-// InputStream implements rest.ResourceStreamer.
-func (s *stream) InputStream(ctx context.Context, apiVersion, acceptHeader string) (io.ReadCloser, bool, string, error) {
-	if s.rc == nil {
-		return nil, false, "", nil
+// streamHandler proxies an upgraded exec or attach to the kubelet, as
+// subresources.go does: a node that declares ExtendWebSocketsToKubelet gets
+// WebSocket (and SPDY) requests as they come; for any other node a
+// WebSocket client's v5 stream is translated to SPDY here
+// (TranslateStreamCloseWebsocketRequests).
+func streamHandler(location *url.URL, info *connectionInfo, responder rest.Responder, opts translator.Options) http.Handler {
+	handler := proxy.NewUpgradeAwareHandler(location, info.transport, false, true, proxy.NewErrorResponder(responder))
+	if slices.Contains(info.nodeFeatures, "ExtendWebSocketsToKubelet") {
+		return handler
 	}
-	return s.rc, s.flush, "text/plain", nil
+	return translator.NewTranslatingHandler(handler, translator.NewStreamTranslatorHandler(location, info.transport, 0, opts),
+		wsstream.IsWebSocketRequestWithStreamCloseProtocol)
 }
 
 // AttachREST is pods/attach (registry/core/pod/rest.AttachREST).
@@ -293,18 +373,20 @@ func (r *AttachREST) NewConnectOptions() (runtime.Object, bool, string) {
 	return &corev1.PodAttachOptions{}, false, ""
 }
 
-// Connect mirrors AttachREST.Connect and AttachLocation/streamLocation:
-// pod lookup, container resolution, then 400 for a pod without a host.
+// Connect mirrors AttachREST.Connect and AttachLocation.
 func (r *AttachREST) Connect(ctx context.Context, name string, opts runtime.Object, responder rest.Responder) (http.Handler, error) {
-	attachOpts, ok := opts.(*corev1.PodAttachOptions)
+	if err := r.ensureCreate(ctx); err != nil {
+		return nil, err
+	}
+	o, ok := opts.(*corev1.PodAttachOptions)
 	if !ok {
 		return nil, fmt.Errorf("invalid options object: %#v", opts)
 	}
-	pod, container, rt, err := r.connect(ctx, name, attachOpts.Container)
+	location, info, err := r.streamLocation(ctx, name, o.Container, "attach", streamParams(o.Stdin, o.Stdout, o.Stderr, o.TTY, nil))
 	if err != nil {
 		return nil, err
 	}
-	return rt.Attach(ctx, pod, container, attachOpts)
+	return streamHandler(location, info, responder, translator.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, Tty: o.TTY}), nil
 }
 
 // ExecREST is pods/exec (registry/core/pod/rest.ExecREST).
@@ -326,139 +408,20 @@ func (r *ExecREST) NewConnectOptions() (runtime.Object, bool, string) {
 	return &corev1.PodExecOptions{}, false, ""
 }
 
-// Connect mirrors ExecREST.Connect and ExecLocation/streamLocation.
+// Connect mirrors ExecREST.Connect and ExecLocation.
 func (r *ExecREST) Connect(ctx context.Context, name string, opts runtime.Object, responder rest.Responder) (http.Handler, error) {
-	execOpts, ok := opts.(*corev1.PodExecOptions)
+	if err := r.ensureCreate(ctx); err != nil {
+		return nil, err
+	}
+	o, ok := opts.(*corev1.PodExecOptions)
 	if !ok {
 		return nil, fmt.Errorf("invalid options object: %#v", opts)
 	}
-	pod, container, rt, err := r.connect(ctx, name, execOpts.Container)
+	location, info, err := r.streamLocation(ctx, name, o.Container, "exec", streamParams(o.Stdin, o.Stdout, o.Stderr, o.TTY, o.Command))
 	if err != nil {
 		return nil, err
 	}
-	return rt.Exec(ctx, pod, container, execOpts)
+	return streamHandler(location, info, responder, translator.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, Tty: o.TTY}), nil
 }
 
-// BindingREST is pods/binding (registry/core/pod/storage.BindingREST): what
-// a scheduler uses to set spec.nodeName, which a pod update may not change.
-type BindingREST struct {
-	store *genericregistry.Store
-}
-
-var _ rest.NamedCreater = &BindingREST{}
-
-// New implements rest.Storage.
-func (r *BindingREST) New() runtime.Object { return &corev1.Binding{} }
-
-// Destroy implements rest.Storage.
-func (r *BindingREST) Destroy() {}
-
-// PreserveRequestObjectMetaSystemFieldsOnSubresourceCreate: the binding's
-// uid and resourceVersion are preconditions, as upstream.
-func (r *BindingREST) PreserveRequestObjectMetaSystemFieldsOnSubresourceCreate() bool { return true }
-
-// Create mirrors BindingREST.Create and setPodNodeAndMetadata.
-func (r *BindingREST) Create(ctx context.Context, name string, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	binding, ok := obj.(*corev1.Binding)
-	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a Binding object: %#v", obj))
-	}
-	if name != binding.Name {
-		return nil, apierrors.NewBadRequest("name in URL does not match name in Binding object")
-	}
-	// ValidatePodBinding.
-	var errs field.ErrorList
-	if binding.Target.Kind != "" && binding.Target.Kind != "Node" {
-		errs = append(errs, field.NotSupported(field.NewPath("target", "kind"), binding.Target.Kind, []string{"Node", "<empty>"}))
-	}
-	if binding.Target.Name == "" {
-		errs = append(errs, field.Required(field.NewPath("target", "name"), ""))
-	}
-	if len(errs) > 0 {
-		return nil, errs.ToAggregate()
-	}
-	if createValidation != nil {
-		if err := createValidation(ctx, binding.DeepCopyObject()); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.assign(ctx, binding, dryrun.IsDryRun(options.DryRun)); err != nil {
-		return nil, err
-	}
-	return &metav1.Status{Status: metav1.StatusSuccess}, nil
-}
-
-func (r *BindingREST) assign(ctx context.Context, b *corev1.Binding, dryRun bool) error {
-	key, err := r.store.KeyFunc(ctx, b.Name)
-	if err != nil {
-		return err
-	}
-	var pre *storage.Preconditions
-	if b.UID != "" || b.ResourceVersion != "" {
-		pre = &storage.Preconditions{}
-		if b.UID != "" {
-			uid := types.UID(b.UID)
-			pre.UID = &uid
-		}
-		if b.ResourceVersion != "" {
-			rv := b.ResourceVersion
-			pre.ResourceVersion = &rv
-		}
-	}
-	err = r.store.Storage.GuaranteedUpdate(ctx, key, &corev1.Pod{}, false, pre, storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
-		pod := obj.(*corev1.Pod)
-		if pod.DeletionTimestamp != nil {
-			return nil, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", pod.Name)
-		}
-		if pod.Spec.NodeName != "" {
-			return nil, fmt.Errorf("pod %v is already assigned to node %q", pod.Name, pod.Spec.NodeName)
-		}
-		if len(pod.Spec.SchedulingGates) != 0 {
-			return nil, fmt.Errorf("pod %v has non-empty .spec.schedulingGates", pod.Name)
-		}
-		pod.Spec.NodeName = b.Target.Name
-		pod.Status.NominatedNodeName = "" // ClearingNominatedNodeNameAfterBinding
-		if pod.Annotations == nil {
-			pod.Annotations = map[string]string{}
-		}
-		for k, v := range b.Annotations {
-			pod.Annotations[k] = v
-		}
-		if len(b.Labels) > 0 { // PodTopologyLabelsAdmission
-			if pod.Labels == nil {
-				pod.Labels = map[string]string{}
-			}
-			for k, v := range b.Labels {
-				pod.Labels[k] = v
-			}
-		}
-		setScheduled(&pod.Status)
-		return pod, nil
-	}), dryRun, nil)
-	if err != nil {
-		err = storeerr.InterpretGetError(err, corev1.Resource("pods"), b.Name)
-		err = storeerr.InterpretUpdateError(err, corev1.Resource("pods"), b.Name)
-		if _, ok := err.(*apierrors.StatusError); !ok {
-			err = apierrors.NewConflict(corev1.Resource("pods/binding"), b.Name, err)
-		}
-	}
-	return err
-}
-
-// setScheduled mirrors podutil.UpdatePodCondition for PodScheduled=True:
-// the transition time changes only when the status does.
-func setScheduled(s *corev1.PodStatus) {
-	now := metav1.Now()
-	for i := range s.Conditions {
-		c := &s.Conditions[i]
-		if c.Type != corev1.PodScheduled {
-			continue
-		}
-		if c.Status != corev1.ConditionTrue {
-			c.LastTransitionTime = now
-		}
-		c.Status, c.Reason, c.Message = corev1.ConditionTrue, "", ""
-		return
-	}
-	s.Conditions = append(s.Conditions, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now})
-}
+var _ = field.NewPath
