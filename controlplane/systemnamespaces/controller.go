@@ -53,25 +53,13 @@ func EnsureOnce(ctx context.Context, client kubernetes.Interface) error {
 	return nil
 }
 
-// Run creates the system namespaces at once and then keeps them in the
-// background every Interval until ctx ends. Unlike upstream's controller,
-// which starts in the background, the first pass is done before Run
-// returns: a server reports ready only once "default" exists, which tests
-// creating objects right after start rely on. A failed first pass is tried
-// again until it succeeds or ctx ends; Run never returns an error, since
-// k8s.io/apiserver ends the whole process (klog.Fatal) on a failed
-// post-start hook, and a server stopped while it starts (a test whose Start
-// timed out) is not a reason to end the test binary.
-func Run(ctx context.Context, client kubernetes.Interface) error {
-	if Ensure(ctx, client) != nil {
-		return nil
-	}
-	go Keep(ctx, client)
-	return nil
-}
-
 // Ensure creates the system namespaces, trying again after a failure, until
-// they all exist (nil) or ctx ends (ctx's error).
+// they all exist (nil) or ctx ends (ctx's error). The server's post-start
+// hook runs it before the server reports ready (a server is ready only once
+// "default" exists, which tests creating objects right after start rely on),
+// then Keep in the background. It never fails on its own: k8s.io/apiserver
+// ends the whole process (klog.Fatal) on a failed post-start hook, and a
+// server stopped while it starts is not a reason to end a test binary.
 func Ensure(ctx context.Context, client kubernetes.Interface) error {
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, time.Second) {
 		err := EnsureOnce(ctx, client)

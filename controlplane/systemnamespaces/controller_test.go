@@ -42,13 +42,13 @@ func failing(client *fake.Clientset, n int) {
 	})
 }
 
-func TestRunTriesAgainUntilTheNamespacesExist(t *testing.T) {
+func TestEnsureTriesAgainUntilTheNamespacesExist(t *testing.T) {
 	client := fake.NewClientset()
 	failing(client, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := systemnamespaces.Run(ctx, client); err != nil {
-		t.Fatalf("Run: %v", err)
+	if err := systemnamespaces.Ensure(ctx, client); err != nil {
+		t.Fatalf("Ensure: %v", err)
 	}
 	for _, name := range systemnamespaces.Namespaces {
 		if _, err := client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{}); err != nil {
@@ -57,15 +57,16 @@ func TestRunTriesAgainUntilTheNamespacesExist(t *testing.T) {
 	}
 }
 
-func TestRunEndsWithoutErrorWhenTheServerStops(t *testing.T) {
+func TestEnsureEndsWhenTheServerStopsWhenTheServerStops(t *testing.T) {
 	client := fake.NewClientset()
 	failing(client, 1<<30)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	// An error here would end the process: k8s.io/apiserver calls
-	// klog.Fatal on a failed post-start hook.
-	if err := systemnamespaces.Run(ctx, client); err != nil {
-		t.Fatalf("Run on a stopping server: %v", err)
+	// Ensure gives up only when ctx ends, and says so: the hook then ends
+	// without an error (an error would end the process: k8s.io/apiserver
+	// calls klog.Fatal on a failed post-start hook).
+	if err := systemnamespaces.Ensure(ctx, client); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Ensure on a stopping server: %v, want context.Canceled", err)
 	}
 	if l, _ := client.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{}); len(l.Items) != 0 {
 		t.Errorf("%d namespaces exist, want none", len(l.Items))
