@@ -22,6 +22,8 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -330,20 +332,49 @@ func hideGeneratedNames(ans, after *[2]Answer) {
 }
 
 // withoutName is a with name replaced by "<generated>" in its body and
-// Status.
+// Status. Messages quote names with %q (validation's Invalid value, the
+// "Pod %q is invalid" of NewInvalid), which escapes what is not printable
+// (a NUL becomes \x00), and the body is JSON, which escapes again: every
+// form the name takes is replaced.
 func withoutName(a Answer, name string) Answer {
 	const placeholder = "<generated>"
-	a.Body = []byte(strings.ReplaceAll(string(a.Body), name, placeholder))
+	forms := nameForms(name)
+	replace := func(s string) string {
+		for _, f := range forms {
+			s = strings.ReplaceAll(s, f, placeholder)
+		}
+		return s
+	}
+	a.Body = []byte(replace(string(a.Body)))
 	if a.Status != nil {
 		st := a.Status.DeepCopy()
-		st.Message = strings.ReplaceAll(st.Message, name, placeholder)
+		st.Message = replace(st.Message)
 		if st.Details != nil {
-			st.Details.Name = strings.ReplaceAll(st.Details.Name, name, placeholder)
+			st.Details.Name = replace(st.Details.Name)
 			for j := range st.Details.Causes {
-				st.Details.Causes[j].Message = strings.ReplaceAll(st.Details.Causes[j].Message, name, placeholder)
+				st.Details.Causes[j].Message = replace(st.Details.Causes[j].Message)
 			}
 		}
 		a.Status = st
 	}
 	return a
+}
+
+// nameForms are name as it is, as %q writes it (without the quotes), and
+// both as a JSON string holds them; distinct, longest first.
+func nameForms(name string) []string {
+	unquoted := func(q string) string { return q[1 : len(q)-1] }
+	jsonForm := func(s string) string {
+		b, _ := json.Marshal(s)
+		return unquoted(string(b))
+	}
+	goQuoted := unquoted(strconv.Quote(name))
+	var forms []string
+	for _, f := range []string{jsonForm(goQuoted), goQuoted, jsonForm(name), name} {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return forms
 }
