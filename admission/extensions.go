@@ -84,8 +84,12 @@ type Extensions struct {
 	// Loopback is the server's own admin client config. The plugins use it
 	// for namespaces their informer has not seen yet, for the params of
 	// policies, for discovery and, for mutating policies, the OpenAPI
-	// schemas. kubernetes.default.svc:443 resolves to it.
-	Loopback         *rest.Config
+	// schemas. It may reach the server in memory (rest.Config.Dial).
+	Loopback *rest.Config
+	// Self is the server's network address with the loopback credentials:
+	// what a webhook at kubernetes.default.svc:443 is called at, as
+	// kube-apiserver calls itself there. Loopback when nil.
+	Self             *rest.Config
 	Authorizer       authorizer.Authorizer
 	APIServerID      string
 	EffectiveVersion compatibility.EffectiveVersion
@@ -127,7 +131,11 @@ func Assemble(own map[string]admission.Interface, ext Extensions) (*Chain, error
 	if err != nil {
 		return nil, err
 	}
-	host, err := url.Parse(ext.Loopback.Host)
+	self := ext.Self
+	if self == nil {
+		self = ext.Loopback
+	}
+	host, err := url.Parse(self.Host)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +151,7 @@ func Assemble(own map[string]admission.Interface, ext Extensions) (*Chain, error
 		initializer.NewAPIServerIDInitializer(ext.APIServerID),
 		initializer.New(client, dynamicClient, ext.Informers, ext.Authorizer, utilfeature.DefaultFeatureGate, ext.EffectiveVersion, ext.Stop, mapper),
 		webhookinit.NewPluginInitializer(
-			webhookutil.NewDefaultAuthenticationInfoResolverWrapper(nil, nil, ext.Loopback, tracing.NewNoopTracerProvider()),
+			webhookutil.NewDefaultAuthenticationInfoResolverWrapper(nil, nil, self, tracing.NewNoopTracerProvider()),
 			loopbackServiceResolver{host: host, services: noServices}),
 		excludedResourcesInitializer{},
 	}

@@ -34,6 +34,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	restclient "k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
 	admissionext "github.com/ephemera-dev/ephemera/admission"
@@ -63,7 +64,7 @@ var (
 // namespaces and admissionRegistration the storage the plugins' informers
 // read.
 func newAdmissionChain(own map[string]admission.Interface, namespaces admissionext.StorageSource, admissionRegistration map[string]rest.Storage,
-	config *genericapiserver.Config) (*admissionChain, error) {
+	config *genericapiserver.Config, self *restclient.Config) (*admissionChain, error) {
 	client, err := kubernetes.NewForConfig(config.LoopbackClientConfig)
 	if err != nil {
 		return nil, err
@@ -88,6 +89,7 @@ func newAdmissionChain(own map[string]admission.Interface, namespaces admissione
 		informers: admissionext.NewInformerFactory(client, sources),
 		ext: admissionext.Extensions{
 			Loopback:         config.LoopbackClientConfig,
+			Self:             self,
 			Authorizer:       config.Authorization.Authorizer,
 			APIServerID:      config.APIServerID,
 			EffectiveVersion: config.EffectiveVersion,

@@ -147,7 +147,9 @@ type Server struct {
 	url     string
 	caPEM   []byte
 	token   string // the loopback client's
-	backend *memory.Backend
+	// loopback carries the server's own requests in memory (loopback.go).
+	loopback *pipeListener
+	backend  *memory.Backend
 	// admission is the admission chain; Run assembles it (admissionchain.go).
 	admission *admissionChain
 	tokens    *serviceAccountTokens
@@ -229,6 +231,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		Cert:         cert,
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
+	s.loopback = newPipeListener(listener.Addr())
 	config.LoopbackClientConfig = s.loopbackConfig()
 	if err := applyAudit(config, cfg.Audit); err != nil {
 		return nil, err
@@ -296,7 +299,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 		return nil, err
 	}
 	clusterAdmission(cfg, storage, own)
-	s.admission, err = newAdmissionChain(own, namespaces.Namespace, admissionRegistration, config)
+	s.admission, err = newAdmissionChain(own, namespaces.Namespace, admissionRegistration, config, s.selfConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +307,8 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 
 	wrapAdmissionForFaults(config, cfg.Faults)
 
-	generic, err := config.Complete(s.admission.informers).New("ephemera", genericapiserver.NewEmptyDelegate())
+	completed := config.Complete(s.admission.informers)
+	generic, err := completed.New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
@@ -315,15 +319,11 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	// as on kube-apiserver (see package internaldecode).
 	apiGroupInfo.NegotiatedSerializer = internaldecode.NegotiatedSerializer(Codecs, Scheme)
 	apiGroupInfo.VersionedResourcesStorageMap["v1"] = storage
-	if err := generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &apiGroupInfo); err != nil {
-		return nil, err
-	}
-	// Every API group in one call: k8s.io/apiserver builds the OpenAPI
-	// models of the managed-fields type converter once per call
-	// (GenericAPIServer.getOpenAPIModels), a few milliseconds each.
 	groups := append(acc.groups(config), admissionRegistrationGroup(admissionRegistration))
 	groups = append(groups, services.groups()...)
-	if err := generic.InstallAPIGroups(groups...); err != nil {
+	// InstallLegacyAPIGroup and InstallAPIGroups, with the type converter of
+	// managed fields built once per process (install.go).
+	if err := installAPIs(generic, &completed, &apiGroupInfo, groups); err != nil {
 		return nil, err
 	}
 	if err := acc.addBootstrapHook(generic); err != nil {
@@ -409,7 +409,9 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		cancel()
 	}()
-	return s.generic.PrepareRun().RunWithContext(serverCtx)
+	prepared := s.generic.PrepareRun()
+	defer serveLoopback(s.loopback, s.generic.Handler)()
+	return prepared.RunWithContext(serverCtx)
 }
 
 // URL is the server's https URL.
@@ -428,9 +430,22 @@ func (s *Server) RESTConfig() *restclient.Config {
 	}
 }
 
-// loopbackConfig is the server's own client (post-start hooks, the simulated
-// kubelet): the privileged loopback token of system:apiserver.
+// loopbackConfig is the server's own client (post-start hooks, the control
+// plane's controllers, admission plugins): the privileged loopback token of
+// system:apiserver, over in-memory connections (loopback.go).
 func (s *Server) loopbackConfig() *restclient.Config {
+	return &restclient.Config{
+		Host:        "http://" + s.loopback.Addr().String(),
+		BearerToken: s.token,
+		Dial:        s.loopback.DialContext,
+		QPS:         -1,
+		UserAgent:   loopbackUserAgent,
+	}
+}
+
+// selfConfig is the loopback client over the network, with TLS: what a
+// webhook at kubernetes.default.svc:443 is called at.
+func (s *Server) selfConfig() *restclient.Config {
 	return &restclient.Config{
 		Host:            s.url,
 		BearerToken:     s.token,

@@ -73,6 +73,9 @@ type Connections struct {
 // observable through the API.
 func New(base *rest.Config, userAgent string) (*rest.Config, *Connections, error) {
 	c := &Connections{dial: (&net.Dialer{}).DialContext, conns: map[*trackedConn]struct{}{}, drained: make(chan struct{})}
+	if base.Dial != nil {
+		c.dial = base.Dial // e.g. the server's in-memory loopback
+	}
 	tlsConfig, err := rest.TLSConfigFor(base)
 	if err != nil {
 		return nil, nil, err
