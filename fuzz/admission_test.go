@@ -91,6 +91,10 @@ var admissionSeeds = []seed{
 	// MutatingAdmissionPolicyBinding.
 	{5, arObject("MutatingAdmissionPolicyBinding", `"policyName":"p","paramRef":{"name":"cm","parameterNotFoundAction":"Allow"},"matchResources":{"namespaceSelector":{"matchLabels":{"a":"b"}}}`)},
 	{5, arObject("MutatingAdmissionPolicyBinding", `"policyName":"","paramRef":{},"matchResources":{"resourceRules":[{"operations":["DELETE"],"apiGroups":[""],"apiVersions":["v1"],"resources":["pods"]}]}`)},
+	// Names: generated from a prefix, and invalid ones.
+	{2, `{` + arAPIVersion + `,"kind":"ValidatingAdmissionPolicy","metadata":{"generateName":"$NAME-"},"spec":{` + arMatch + `,"validations":[{"expression":"true"}]}}`},
+	{0, `{` + arAPIVersion + `,"kind":"ValidatingWebhookConfiguration","metadata":{"name":"Bad_Name"},"webhooks":[]}`},
+	{5, `{` + arAPIVersion + `,"kind":"MutatingAdmissionPolicyBinding","metadata":{"name":"$NAME","labels":{"Bad Key!":"v"}},"spec":{"policyName":"p"}}`},
 	// Options (mode/6): 1 dry run, 2 Strict, 4 Warn; a kind sent to another
 	// resource; no JSON.
 	{2 + 6*1, arObject("ValidatingAdmissionPolicy", arMatch+`,"validations":[{"expression":"true"}]`)},
@@ -111,7 +115,8 @@ var admissionSeeds = []seed{
 // updates included, and a fuzzed one names any host. So webhook
 // configurations are always sent with dryRun=All, whatever the mode says:
 // a dry run still decodes, defaults, validates and answers the object, and
-// stores nothing. Policies and bindings may be stored: each execution
+// stores nothing (Check reads the object back after every execution and
+// fails if either server has it). Policies and bindings may be stored: each execution
 // creates at most one object, which the harness deletes; a policy without a
 // binding, or a binding without its policy, acts on nothing; and admission
 // configuration resources are exempt from webhooks and policies anyway
