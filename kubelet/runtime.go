@@ -57,7 +57,8 @@ type nodeRuntime struct {
 
 // rtRef ties a runtime container to the simulation's record of it.
 type rtRef struct {
-	key string // namespace/name of the pod
+	key string    // namespace/name of the pod
+	uid types.UID // the pod's UID
 	c   *ctrState
 }
 
@@ -127,7 +128,7 @@ func (k *Kubelet) startContainer(pod *corev1.Pod, st *podState, c *ctrState) {
 	// kuberuntime_manager.go SyncPod, its start loop): so a shared PID
 	// namespace numbers them in that order.
 	k.node.mu.Lock()
-	k.node.byID[cfg.ID] = rtRef{key: pod.Namespace + "/" + pod.Name, c: c}
+	k.node.byID[cfg.ID] = rtRef{key: pod.Namespace + "/" + pod.Name, uid: pod.UID, c: c}
 	prev, done := k.node.started[pod.UID], make(chan struct{})
 	k.node.started[pod.UID] = done
 	k.node.mu.Unlock()
@@ -336,8 +337,11 @@ func (n *nodeRuntime) forget(uid types.UID) {
 	n.mu.Lock()
 	delete(n.files, uid)
 	delete(n.started, uid)
-	for id := range n.byID {
-		if _, ok := n.rt.Container(id); !ok {
+	// Only this pod's containers: another pod's container may be known
+	// here and not yet created in the runtime (startContainer registers it
+	// before runContainer creates it), and its exit must still be heard.
+	for id, ref := range n.byID {
+		if ref.uid == uid {
 			delete(n.byID, id)
 		}
 	}
