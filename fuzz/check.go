@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -333,14 +334,33 @@ func hideGeneratedNames(ans, after *[2]Answer) {
 // Status.
 func withoutName(a Answer, name string) Answer {
 	const placeholder = "<generated>"
-	a.Body = []byte(strings.ReplaceAll(string(a.Body), name, placeholder))
+	// The name appears as it is (details.name) and quoted by %q in
+	// messages (apierrors.NewInvalid: `%s %q is invalid`), which escapes
+	// what a generateName may hold ("" becomes `\x05`); in the body
+	// both are JSON-encoded on top.
+	texts := []string{name}
+	if q := strconv.Quote(name); q[1:len(q)-1] != name {
+		texts = append(texts, q[1:len(q)-1])
+	}
+	var inBody []string
+	for _, t := range texts {
+		j, _ := json.Marshal(t)
+		inBody = append(inBody, string(j[1:len(j)-1]))
+	}
+	hide := func(s string, forms []string) string {
+		for _, f := range forms {
+			s = strings.ReplaceAll(s, f, placeholder)
+		}
+		return s
+	}
+	a.Body = []byte(hide(string(a.Body), inBody))
 	if a.Status != nil {
 		st := a.Status.DeepCopy()
-		st.Message = strings.ReplaceAll(st.Message, name, placeholder)
+		st.Message = hide(st.Message, texts)
 		if st.Details != nil {
-			st.Details.Name = strings.ReplaceAll(st.Details.Name, name, placeholder)
+			st.Details.Name = hide(st.Details.Name, texts)
 			for j := range st.Details.Causes {
-				st.Details.Causes[j].Message = strings.ReplaceAll(st.Details.Causes[j].Message, name, placeholder)
+				st.Details.Causes[j].Message = hide(st.Details.Causes[j].Message, texts)
 			}
 		}
 		a.Status = st
