@@ -93,9 +93,10 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory) {
 	} {
 		must(scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind), conv))
 	}
-	must(registerCrossKindConversionErrors(scheme))
 	must(scheme.SetVersionPriority(corev1.SchemeGroupVersion))
 	addAdmissionRegistration(scheme)
+	// Last: it covers the internal kinds of every group registered above.
+	must(registerCrossKindConversionErrors(scheme))
 	return scheme, serializer.NewCodecFactory(scheme)
 }
 

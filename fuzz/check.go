@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -332,49 +331,39 @@ func hideGeneratedNames(ans, after *[2]Answer) {
 }
 
 // withoutName is a with name replaced by "<generated>" in its body and
-// Status. Messages quote names with %q (validation's Invalid value, the
-// "Pod %q is invalid" of NewInvalid), which escapes what is not printable
-// (a NUL becomes \x00), and the body is JSON, which escapes again: every
-// form the name takes is replaced.
+// Status.
 func withoutName(a Answer, name string) Answer {
 	const placeholder = "<generated>"
-	forms := nameForms(name)
-	replace := func(s string) string {
+	// The name appears as it is (details.name) and quoted by %q in
+	// messages (apierrors.NewInvalid: `%s %q is invalid`), which escapes
+	// what a generateName may hold ("" becomes `\x05`); in the body
+	// both are JSON-encoded on top.
+	texts := []string{name}
+	if q := strconv.Quote(name); q[1:len(q)-1] != name {
+		texts = append(texts, q[1:len(q)-1])
+	}
+	var inBody []string
+	for _, t := range texts {
+		j, _ := json.Marshal(t)
+		inBody = append(inBody, string(j[1:len(j)-1]))
+	}
+	hide := func(s string, forms []string) string {
 		for _, f := range forms {
 			s = strings.ReplaceAll(s, f, placeholder)
 		}
 		return s
 	}
-	a.Body = []byte(replace(string(a.Body)))
+	a.Body = []byte(hide(string(a.Body), inBody))
 	if a.Status != nil {
 		st := a.Status.DeepCopy()
-		st.Message = replace(st.Message)
+		st.Message = hide(st.Message, texts)
 		if st.Details != nil {
-			st.Details.Name = replace(st.Details.Name)
+			st.Details.Name = hide(st.Details.Name, texts)
 			for j := range st.Details.Causes {
-				st.Details.Causes[j].Message = replace(st.Details.Causes[j].Message)
+				st.Details.Causes[j].Message = hide(st.Details.Causes[j].Message, texts)
 			}
 		}
 		a.Status = st
 	}
 	return a
-}
-
-// nameForms are name as it is, as %q writes it (without the quotes), and
-// both as a JSON string holds them; distinct, longest first.
-func nameForms(name string) []string {
-	unquoted := func(q string) string { return q[1 : len(q)-1] }
-	jsonForm := func(s string) string {
-		b, _ := json.Marshal(s)
-		return unquoted(string(b))
-	}
-	goQuoted := unquoted(strconv.Quote(name))
-	var forms []string
-	for _, f := range []string{jsonForm(goQuoted), goQuoted, jsonForm(name), name} {
-		if !slices.Contains(forms, f) {
-			forms = append(forms, f)
-		}
-	}
-	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return forms
 }

@@ -38,6 +38,9 @@ limitations under the License.
 // that most inputs are a small change of a valid request and reach
 // validation and the update strategy.
 //
+// Besides pods, create targets send fuzzed objects of other kinds (Kind:
+// RBACKinds, AdmissionKinds), each shaped by its own v1 schema.
+//
 // The targets are in the test files; they need the reference binaries
 // (internal/referencetest gates them: skipped without, failed in make test):
 //

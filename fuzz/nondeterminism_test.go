@@ -17,6 +17,8 @@ limitations under the License.
 package fuzz
 
 import (
+	"encoding/json"
+	"fmt"
 	"reflect"
 	"strconv"
 	"testing"
@@ -118,6 +120,21 @@ func TestHideGeneratedNames(t *testing.T) {
 		if a.Status.Details.Name != "<generated>" || a.Status.Message != `Pod "<generated>" is invalid: spec.containers: Required value` ||
 			string(a.Body) != `{"message":"Pod \"<generated>\" is invalid: spec.containers: Required value"}` {
 			t.Errorf("server %d: %+v %s", i, a.Status, a.Body)
+		}
+	}
+	// A generateName with a control character: messages quote the name
+	// with %q, which escapes it, and the body JSON-encodes both forms.
+	refusedQ := func(name string) Answer {
+		msg := fmt.Sprintf(`Pod %q is invalid: metadata.name: Invalid value: %q`, name, name)
+		body, _ := json.Marshal(map[string]string{"message": msg, "name": name})
+		return Answer{Response: observeResponse(422, string(body), &metav1.Status{Message: msg, Details: &metav1.StatusDetails{Name: name}})}
+	}
+	ans = [2]Answer{refusedQ("\x052njld"), refusedQ("\x05x7dk5")}
+	hideGeneratedNames(&ans, &after)
+	for i, a := range ans {
+		if a.Status.Details.Name != "<generated>" || a.Status.Message != `Pod "<generated>" is invalid: metadata.name: Invalid value: "<generated>"` ||
+			string(a.Body) != `{"message":"Pod \"<generated>\" is invalid: metadata.name: Invalid value: \"<generated>\"","name":"<generated>"}` {
+			t.Errorf("server %d (control character): %+v %s", i, a.Status, a.Body)
 		}
 	}
 	// Different names that no generator made stay as they are.

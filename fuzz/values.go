@@ -52,6 +52,19 @@ var stringsDict = []string{
 	"*", "get", "list", "create", "escalate", "bind", "impersonate", "pods", "pods/ephemeralcontainers", "pods/*",
 	"rbac.authorization.k8s.io", "apps", "Role", "ClusterRole", "User", "Group", "ServiceAccount",
 	"system:masters", "system:serviceaccounts", "admin", "cluster-admin", "view", "/healthz", "/api/*", "healthz",
+	// Admission configurations: enums of admissionregistration/v1, webhook
+	// names and clients (only ever sent as dry runs), policy kinds and
+	// CEL expressions that compile, that do not, and that use what only
+	// some environments declare (params, variables, authorizer).
+	"Fail", "Ignore", "Exact", "Equivalent", "Some", "NoneOnDryRun", "Unknown", "IfNeeded", "Deny", "Warn", "Audit", "Allow",
+	"CREATE", "UPDATE", "DELETE", "CONNECT", "Namespaced", "Cluster", "v1", "v1beta1", "ApplyConfiguration", "JSONPatch",
+	"Forbidden", "Invalid", "admissionregistration.k8s.io", "ConfigMap", "configmaps", "deployments", "*/scale",
+	"v.example.com", "https://127.0.0.1:9443/x", "http://127.0.0.1/x", "https://[::1]/x?q", "/validate",
+	"true", "object.spec.replicas <= 5", "request.namespace != 'kube-system'", "has(object.metadata.labels)",
+	"params.data.max", "variables.max", "int(params.data.max)", "oldObject == null", "namespaceObject.metadata.name",
+	"authorizer.requestResource.check('get').allowed()", "string(object.spec.replicas)",
+	"Object{metadata: Object.metadata{labels: {'a': 'b'}}}", "[JSONPatch{op: 'add', path: '/metadata/labels', value: {}}]",
+	"1 +", "'a' + 1", "object.", "size(object.metadata.name) < 64 ? 'ok' : 1",
 }
 
 // mapKeys are keys of string maps (labels, annotations, resource lists,

@@ -56,8 +56,8 @@ func (r *REST) ParamKind(ctx context.Context, name string) (*admissionregistrati
 
 // NewREST returns the storage on the given options; params authorizes
 // paramKind.
-func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper, params admissionregistration.ParamAuthorizer) (*REST, error) {
-	s := strategy.NewStrategy(typer, params)
+func NewREST(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme, params admissionregistration.ParamAuthorizer) (*REST, error) {
+	s := strategy.NewStrategy(scheme, params)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicy{} },
 		NewListFunc:               func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyList{} },

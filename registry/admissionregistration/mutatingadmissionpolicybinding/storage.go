@@ -45,8 +45,8 @@ func (*REST) Categories() []string { return []string{"api-extensions"} }
 
 // NewREST returns the storage on the given options; params authorizes the
 // paramRef against the paramKind of the bound policy, which paramKind looks up.
-func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper, params admissionregistration.ParamAuthorizer, paramKind strategy.ParamKindGetter) (*REST, error) {
-	s := strategy.NewStrategy(typer, params, paramKind)
+func NewREST(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme, params admissionregistration.ParamAuthorizer, paramKind strategy.ParamKindGetter) (*REST, error) {
+	s := strategy.NewStrategy(scheme, params, paramKind)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBinding{} },
 		NewListFunc:               func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBindingList{} },

@@ -43,8 +43,8 @@ var _ rest.CategoriesProvider = &REST{}
 func (*REST) Categories() []string { return []string{"api-extensions"} }
 
 // NewREST returns the storage on the given options.
-func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (*REST, error) {
-	s := strategy.NewStrategy(typer)
+func NewREST(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme) (*REST, error) {
+	s := strategy.NewStrategy(scheme)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
 		NewListFunc:               func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfigurationList{} },

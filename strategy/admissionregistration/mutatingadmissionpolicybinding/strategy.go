@@ -25,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage/names"
 
 	"github.com/ephemera-dev/ephemera/strategy/admissionregistration"
@@ -35,6 +36,13 @@ type ParamKindGetter func(ctx context.Context, policyName string) (*admissionreg
 
 // Strategy is the create, update and delete strategy of bindings.
 type Strategy struct {
+	// DeclarativeValidation: upstream's strategy embeds
+	// rest.DeclarativeValidation, whose pass over the handwritten errors
+	// (k8s.io/apiserver pkg/registry/rest/validate.go,
+	// ValidateDeclarativelyWithMigrationChecks: FilterCoveredHandwrittenErrors,
+	// field.ErrorList.Filter) drops repeated identical errors; the
+	// generated rules of this type are alpha and never enforced.
+	rest.DeclarativeValidation
 	runtime.ObjectTyper
 	names.NameGenerator
 	params    admissionregistration.ParamAuthorizer
@@ -43,8 +51,8 @@ type Strategy struct {
 
 // NewStrategy returns the strategy; params authorizes the paramRef against
 // the paramKind of the bound policy, which paramKind looks up.
-func NewStrategy(typer runtime.ObjectTyper, params admissionregistration.ParamAuthorizer, paramKind ParamKindGetter) *Strategy {
-	return &Strategy{typer, names.SimpleNameGenerator, params, paramKind}
+func NewStrategy(scheme *runtime.Scheme, params admissionregistration.ParamAuthorizer, paramKind ParamKindGetter) *Strategy {
+	return &Strategy{rest.DeclarativeValidation{Scheme: scheme}, scheme, names.SimpleNameGenerator, params, paramKind}
 }
 
 // NamespaceScoped is false.

@@ -27,6 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage/names"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
@@ -35,14 +36,21 @@ import (
 
 // Strategy is the create, update and delete strategy of policies.
 type Strategy struct {
+	// DeclarativeValidation: upstream's strategy embeds
+	// rest.DeclarativeValidation, whose pass over the handwritten errors
+	// (k8s.io/apiserver pkg/registry/rest/validate.go,
+	// ValidateDeclarativelyWithMigrationChecks: FilterCoveredHandwrittenErrors,
+	// field.ErrorList.Filter) drops repeated identical errors; the
+	// generated rules of this type are alpha and never enforced.
+	rest.DeclarativeValidation
 	runtime.ObjectTyper
 	names.NameGenerator
 	params admissionregistration.ParamAuthorizer
 }
 
 // NewStrategy returns the strategy; params authorizes paramKind.
-func NewStrategy(typer runtime.ObjectTyper, params admissionregistration.ParamAuthorizer) *Strategy {
-	return &Strategy{typer, names.SimpleNameGenerator, params}
+func NewStrategy(scheme *runtime.Scheme, params admissionregistration.ParamAuthorizer) *Strategy {
+	return &Strategy{rest.DeclarativeValidation{Scheme: scheme}, scheme, names.SimpleNameGenerator, params}
 }
 
 // NamespaceScoped is false.

@@ -25,6 +25,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage/names"
 
 	"github.com/ephemera-dev/ephemera/strategy/admissionregistration"
@@ -32,13 +33,20 @@ import (
 
 // Strategy is the create, update and delete strategy of ValidatingWebhookConfigurations.
 type Strategy struct {
+	// DeclarativeValidation: upstream's strategy embeds
+	// rest.DeclarativeValidation, whose pass over the handwritten errors
+	// (k8s.io/apiserver pkg/registry/rest/validate.go,
+	// ValidateDeclarativelyWithMigrationChecks: FilterCoveredHandwrittenErrors,
+	// field.ErrorList.Filter) drops repeated identical errors; the
+	// generated rules of this type are alpha and never enforced.
+	rest.DeclarativeValidation
 	runtime.ObjectTyper
 	names.NameGenerator
 }
 
 // NewStrategy returns the strategy.
-func NewStrategy(typer runtime.ObjectTyper) Strategy {
-	return Strategy{typer, names.SimpleNameGenerator}
+func NewStrategy(scheme *runtime.Scheme) Strategy {
+	return Strategy{rest.DeclarativeValidation{Scheme: scheme}, scheme, names.SimpleNameGenerator}
 }
 
 // NamespaceScoped is false: ValidatingWebhookConfigurations are cluster-scoped.
