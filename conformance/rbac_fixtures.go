@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -64,6 +65,57 @@ func (f *F) grantIn(ns, name string, rules []rbacv1.PolicyRule, subjects ...rbac
 	_, err := f.Client.RbacV1().Roles(ns).Create(f.Ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred())
 	f.BindRole(ns, name, rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}, subjects...)
+	f.waitGranted(ns, rules, subjects)
+}
+
+// waitGranted waits (5 s at most) until the authorizer allows each subject
+// the first request the first resource rule describes, in namespace ns ("":
+// cluster-wide). RBAC authorizers read roles and bindings from informers,
+// kube-apiserver's and Ephemera's alike, so a grant takes effect a moment
+// after its binding is stored; a scenario that acts at once as the subject
+// would race that moment (seen on a loaded machine as a 403 right after the
+// grant). The reviews are probes (probeClient): not the scenario's requests,
+// left out of its observations and audit comparison. A grant that never
+// shows is left for the scenario's own assertions to judge.
+func (f *F) waitGranted(ns string, rules []rbacv1.PolicyRule, subjects []rbacv1.Subject) {
+	GinkgoHelper()
+	var attrs *authorizationv1.ResourceAttributes
+	for _, r := range rules {
+		if len(r.Verbs) == 0 || len(r.APIGroups) == 0 || len(r.Resources) == 0 {
+			continue
+		}
+		resource, subresource, _ := strings.Cut(r.Resources[0], "/")
+		attrs = &authorizationv1.ResourceAttributes{Namespace: ns, Verb: r.Verbs[0], Group: r.APIGroups[0],
+			Resource: resource, Subresource: subresource}
+		if len(r.ResourceNames) > 0 {
+			attrs.Name = r.ResourceNames[0]
+		}
+		break
+	}
+	if attrs == nil {
+		return
+	}
+	c := f.probeClient()
+	for _, s := range subjects {
+		spec := authorizationv1.SubjectAccessReviewSpec{ResourceAttributes: attrs}
+		switch s.Kind {
+		case rbacv1.UserKind:
+			spec.User = s.Name
+		case rbacv1.GroupKind:
+			spec.Groups = []string{s.Name}
+		case rbacv1.ServiceAccountKind:
+			spec.User = "system:serviceaccount:" + s.Namespace + ":" + s.Name
+			spec.Groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + s.Namespace}
+		default:
+			continue
+		}
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			r, err := c.AuthorizationV1().SubjectAccessReviews().Create(f.Ctx, &authorizationv1.SubjectAccessReview{Spec: spec}, metav1.CreateOptions{})
+			if err == nil && r.Status.Allowed {
+				break
+			}
+		}
+	}
 }
 
 // BindRole creates, as the admin, a RoleBinding in ns.
@@ -84,6 +136,7 @@ func (f *F) GrantClusterRole(suffix string, rules []rbacv1.PolicyRule, subjects 
 	GinkgoHelper()
 	name := f.CreateClusterRole(suffix, rules)
 	f.BindClusterRole(suffix, name, subjects...)
+	f.waitGranted("", rules, subjects)
 	return name
 }
 
