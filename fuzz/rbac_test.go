@@ -46,6 +46,8 @@ var rbacSeeds = []seed{
 	{2 + 4*4, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"$NAME"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"r","extra":1}}`},
 	{0, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME"}}`},
 	{1, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"$NAME"}}`},
+	// Finding 16: a repeated error is reported once.
+	{1, `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"$NAME","finalizers":["",""]}}`},
 	{3, `{`},
 }
 

@@ -38,11 +38,13 @@ import (
 type configMapStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy of config maps.
 func NewStrategy(typer runtime.ObjectTyper) configMapStrategy {
-	return configMapStrategy{typer, names.SimpleNameGenerator}
+	return configMapStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is true.

@@ -41,11 +41,13 @@ import (
 type endpointsStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy of endpoints.
 func NewStrategy(typer runtime.ObjectTyper) endpointsStrategy {
-	return endpointsStrategy{typer, names.SimpleNameGenerator}
+	return endpointsStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is true.

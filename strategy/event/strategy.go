@@ -44,11 +44,13 @@ const TTLSeconds = uint64(TTL / time.Second)
 type eventStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy for core/v1 events.
 func NewStrategy(typer runtime.ObjectTyper) eventStrategy {
-	return eventStrategy{typer, names.SimpleNameGenerator}
+	return eventStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // DefaultGarbageCollectionPolicy: events take no part in garbage collection.

@@ -40,11 +40,13 @@ import (
 type namespaceStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy for namespaces.
 func NewStrategy(typer runtime.ObjectTyper) namespaceStrategy {
-	return namespaceStrategy{typer, names.SimpleNameGenerator}
+	return namespaceStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is false: namespaces are cluster-scoped.

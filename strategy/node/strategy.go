@@ -40,11 +40,13 @@ import (
 type nodeStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy of nodes.
 func NewStrategy(typer runtime.ObjectTyper) nodeStrategy {
-	return nodeStrategy{typer, names.SimpleNameGenerator}
+	return nodeStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is false: nodes are cluster-scoped.

@@ -19,6 +19,7 @@ package rbac
 import (
 	"context"
 
+	"github.com/ephemera-dev/ephemera/strategy/validation"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -32,6 +33,8 @@ import (
 type strategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 func (strategy) PrepareForCreate(context.Context, runtime.Object)                 {}
@@ -58,16 +61,16 @@ type ClusterRoleBindingStrategy struct{ strategy }
 
 // NewRoleStrategy and the others return the strategies for typer.
 func NewRoleStrategy(typer runtime.ObjectTyper) RoleStrategy {
-	return RoleStrategy{strategy{typer, names.SimpleNameGenerator}}
+	return RoleStrategy{strategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}}
 }
 func NewClusterRoleStrategy(typer runtime.ObjectTyper) ClusterRoleStrategy {
-	return ClusterRoleStrategy{strategy{typer, names.SimpleNameGenerator}}
+	return ClusterRoleStrategy{strategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}}
 }
 func NewRoleBindingStrategy(typer runtime.ObjectTyper) RoleBindingStrategy {
-	return RoleBindingStrategy{strategy{typer, names.SimpleNameGenerator}}
+	return RoleBindingStrategy{strategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}}
 }
 func NewClusterRoleBindingStrategy(typer runtime.ObjectTyper) ClusterRoleBindingStrategy {
-	return ClusterRoleBindingStrategy{strategy{typer, names.SimpleNameGenerator}}
+	return ClusterRoleBindingStrategy{strategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}}
 }
 
 func (RoleStrategy) NamespaceScoped() bool               { return true }

@@ -41,11 +41,13 @@ import (
 type secretStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy of secrets.
 func NewStrategy(typer runtime.ObjectTyper) secretStrategy {
-	return secretStrategy{typer, names.SimpleNameGenerator}
+	return secretStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is true.

@@ -45,11 +45,13 @@ import (
 type serviceStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy of services.
 func NewStrategy(typer runtime.ObjectTyper) serviceStrategy {
-	return serviceStrategy{typer, names.SimpleNameGenerator}
+	return serviceStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is true.

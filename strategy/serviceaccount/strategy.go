@@ -39,11 +39,13 @@ const EnforceMountableSecretsAnnotation = "kubernetes.io/enforce-mountable-secre
 type serviceAccountStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy for service accounts.
 func NewStrategy(typer runtime.ObjectTyper) serviceAccountStrategy {
-	return serviceAccountStrategy{typer, names.SimpleNameGenerator}
+	return serviceAccountStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is true for service accounts.

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ephemera-dev/ephemera/strategy/validation"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/fields"
@@ -40,11 +41,13 @@ import (
 type leaseStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy of leases.
 func NewStrategy(typer runtime.ObjectTyper) leaseStrategy {
-	return leaseStrategy{typer, names.SimpleNameGenerator}
+	return leaseStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is true.

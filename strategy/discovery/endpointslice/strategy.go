@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ephemera-dev/ephemera/strategy/validation"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,11 +41,13 @@ import (
 type endpointSliceStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// DeclarativePass: upstream embeds rest.DeclarativeValidation.
+	validation.DeclarativePass
 }
 
 // NewStrategy returns the create/update strategy of endpoint slices.
 func NewStrategy(typer runtime.ObjectTyper) endpointSliceStrategy {
-	return endpointSliceStrategy{typer, names.SimpleNameGenerator}
+	return endpointSliceStrategy{typer, names.SimpleNameGenerator, validation.DeclarativePass{}}
 }
 
 // NamespaceScoped is true.
