@@ -50,8 +50,10 @@ import (
 // (installAPIResources, the discovery handlers, the storage readiness checks
 // and destroy functions) with the type converter built once per process (per
 // set of resources) and shared: it is immutable once built, and upstream
-// shares one between all the groups of a call already. Nothing else is shared: every server
-// gets its own routes, handlers, discovery and storage.
+// shares one between all the groups of a call already. It depends on nothing
+// but the resource types and the OpenAPI definitions, which are the
+// process's (openAPIDefinitions). Nothing else is shared: every server gets
+// its own routes, handlers, discovery and storage.
 
 // typeConverters are the managed-fields type converters built so far, by
 // the list of resource types they cover (one list in practice: every server
