@@ -17,9 +17,11 @@ limitations under the License.
 package conformance
 
 import (
+	"encoding/json"
 	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -86,6 +88,50 @@ var _ = Describe("pod rules", func() {
 	// and one validate<Source>VolumeSource each), some under a path that is
 	// not their JSON name: "persistentDisk" for gcePersistentDisk, "cephfs"
 	// for cephFS. Found by the differential fuzzer (fuzz/FINDINGS.md).
+	// An ephemeral volume's claim template is validated as a claim
+	// (validateEphemeralVolumeSource, ValidatePersistentVolumeClaimTemplate;
+	// found by the differential fuzzer, FINDINGS 17). The differential mode
+	// compares every cause; the assertions name the rules.
+	API("pod/an ephemeral volume's claim template is validated", func(f *F) {
+		p := basePod("ev")
+		keepOffNodes(p)
+		withName := func(name string, v map[string]any) map[string]any { v["name"] = name; return v }
+		tmpl := func(meta, spec map[string]any) map[string]any {
+			t := map[string]any{"spec": spec}
+			if meta != nil {
+				t["metadata"] = meta
+			}
+			return map[string]any{"ephemeral": map[string]any{"volumeClaimTemplate": t}}
+		}
+		vols := []any{
+			withName("bad", tmpl(map[string]any{"name": "x", "labels": map[string]any{"a b": "c"}}, map[string]any{
+				"accessModes":      []any{"ReadWriteOncePod", "ReadWriteOnce", "Bogus"},
+				"resources":        map[string]any{"requests": map[string]any{"storage": "0"}},
+				"storageClassName": "Bad_Class", "volumeMode": "Weird", "volumeAttributesClassName": "Bad_VAC",
+				"dataSource":    map[string]any{"kind": "Snap", "name": ""},
+				"dataSourceRef": map[string]any{"kind": "PersistentVolumeClaim", "name": "src", "namespace": "Bad_NS", "apiGroup": "Bad_Group"}})),
+			withName("empty", tmpl(nil, map[string]any{})),
+			withName("mismatch", tmpl(nil, map[string]any{"accessModes": []any{"ReadWriteOnce"}, "resources": map[string]any{"requests": map[string]any{"storage": "1Gi"}},
+				"dataSource": map[string]any{"kind": "PersistentVolumeClaim", "name": "a"}, "dataSourceRef": map[string]any{"kind": "PersistentVolumeClaim", "name": "b"}})),
+		}
+		raw, err := json.Marshal(p)
+		Expect(err).NotTo(HaveOccurred())
+		var body map[string]any
+		Expect(json.Unmarshal(raw, &body)).To(Succeed())
+		body["spec"].(map[string]any)["volumes"] = vols
+		r := f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: body})
+		Expect(r.Code).To(Equal(http.StatusUnprocessableEntity), "body: %s", r.Body)
+		var fields []string
+		for _, c := range r.Status.Details.Causes {
+			fields = append(fields, c.Field)
+		}
+		const bad, empty = "spec.volumes[0].ephemeral.volumeClaimTemplate.", "spec.volumes[1].ephemeral.volumeClaimTemplate."
+		Expect(fields).To(ContainElements(bad+"metadata.labels", bad+"metadata.name", bad+"spec.accessModes", bad+"spec.resources[storage]",
+			bad+"spec.storageClassName", bad+"spec.volumeMode", bad+"spec.dataSource.name", bad+"spec.dataSourceRef.apiGroup",
+			bad+"spec.dataSourceRef.namespace", bad+"spec", bad+"spec.volumeAttributesClassName",
+			empty+"spec.accessModes", empty+"spec.resources[storage]", "spec.volumes[2].ephemeral.volumeClaimTemplate.spec"))
+	})
+
 	API("pod/in-tree volume sources are validated", func(f *F) {
 		p := basePod("iv")
 		keepOffNodes(p)

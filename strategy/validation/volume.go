@@ -137,10 +137,7 @@ func validateVolumeSource(s *corev1.VolumeSource, fldPath *field.Path, volName s
 		{s.ScaleIO != nil, "scaleIO", func() field.ErrorList { return validateScaleIOVolumeSource(s.ScaleIO, fldPath.Child("scaleIO")) }},
 		{s.CSI != nil, "csi", func() field.ErrorList { return validateCSIVolumeSource(s.CSI, fldPath.Child("csi")) }},
 		{s.Ephemeral != nil, "ephemeral", func() field.ErrorList {
-			var errs field.ErrorList
-			if s.Ephemeral.VolumeClaimTemplate == nil {
-				errs = append(errs, field.Required(fldPath.Child("ephemeral").Child("volumeClaimTemplate"), ""))
-			}
+			errs := validateEphemeralVolumeSource(s.Ephemeral, fldPath.Child("ephemeral"))
 			if podMeta != nil && podMeta.Name != "" && volName != "" {
 				pvcName := podMeta.Name + "-" + volName
 				for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(pvcName, false) {
