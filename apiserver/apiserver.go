@@ -394,6 +394,9 @@ func (s *Server) Run(ctx context.Context) error {
 		defer s.backend.Close()
 	}
 	defer s.admission.shutdown()
+	// Closed however Run ends, so that no loopback dial waits for a server
+	// that never served (serveLoopback's stop closes it too).
+	defer s.loopback.Close()
 	if err := s.admission.start(ctx, s.generic); err != nil {
 		return err
 	}
