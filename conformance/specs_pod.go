@@ -132,6 +132,20 @@ var _ = Describe("pod rules", func() {
 			empty+"spec.accessModes", empty+"spec.resources[storage]", "spec.volumes[2].ephemeral.volumeClaimTemplate.spec"))
 	})
 
+	// validateSELinuxChangePolicy, with the SELinuxMount gate on in 1.37:
+	// both policies are allowed, nothing else (FINDINGS 18).
+	API("pod/seLinuxChangePolicy must be a supported value", func(f *F) {
+		p := basePod("se")
+		keepOffNodes(p)
+		p.Spec.SecurityContext = &corev1.PodSecurityContext{SELinuxChangePolicy: ptr.To(corev1.PodSELinuxChangePolicy("e1"))}
+		r := f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: p})
+		r.ExpectInvalid("se", NotSupported("spec.securityContext.seLinuxChangePolicy", `"e1"`, `"MountOption", "Recursive"`))
+		p.Spec.SecurityContext.SELinuxChangePolicy = ptr.To(corev1.SELinuxChangePolicyMountOption)
+		p.Name = "se-ok"
+		r = f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: p})
+		Expect(r.Code).To(Equal(http.StatusCreated), "body: %s", r.Body)
+	})
+
 	API("pod/in-tree volume sources are validated", func(f *F) {
 		p := basePod("iv")
 		keepOffNodes(p)
