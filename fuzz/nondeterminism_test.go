@@ -144,3 +144,21 @@ func TestHideGeneratedNames(t *testing.T) {
 		t.Errorf("names hidden: %q %q", ans[0].Status.Details.Name, ans[1].Status.Details.Name)
 	}
 }
+
+func TestSortMapWalkErrors(t *testing.T) {
+	msg := func(a, b string) *metav1.Status {
+		return &metav1.Status{Message: "failed to create typed patch object (/; /v1, Kind=Pod): errors:\n  " + a + "\n  " + b}
+	}
+	x := msg(`.spec.ephemeralContainers: duplicate entries for key [name="vol"]`, ".metadata: expected map, got &{busybox}")
+	y := msg(".metadata: expected map, got &{busybox}", `.spec.ephemeralContainers: duplicate entries for key [name="vol"]`)
+	sortMapWalkErrors(x)
+	sortMapWalkErrors(y)
+	if x.Message != y.Message {
+		t.Errorf("the two orders stay different:\n%s\n%s", x.Message, y.Message)
+	}
+	one := &metav1.Status{Message: "failed to create typed patch object (/; /v1, Kind=Pod): .spec: expected map"}
+	sortMapWalkErrors(one)
+	if one.Message != "failed to create typed patch object (/; /v1, Kind=Pod): .spec: expected map" {
+		t.Errorf("a single error changed: %q", one.Message)
+	}
+}
