@@ -68,6 +68,9 @@ func (h *Harness) Check(t testing.TB, c Case) [2]Answer {
 	if ReadsServerState(c.Req.ContentType, c.Req.Body) {
 		t.Skip("the JSON patch reads a value each server assigns itself (resourceVersion, uid, times)")
 	}
+	if SMPOrderDependent(c.Req.ContentType, c.Req.Body) {
+		t.Skip("the strategic merge patch sets a list and its $deleteFromPrimitiveList directive: the outcome is map order")
+	}
 	panicsBefore, _ := Panics()
 	ans := h.Do(c.Req)
 	for i, a := range ans {

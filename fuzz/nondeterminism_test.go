@@ -162,3 +162,19 @@ func TestSortMapWalkErrors(t *testing.T) {
 		t.Errorf("a single error changed: %q", one.Message)
 	}
 }
+
+func TestSMPOrderDependent(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"spec":{"containers":[{"$deleteFromPrimitiveList/command":null,"command":["dbg2"],"name":"app"}]}}`: true,
+		`{"spec":{"containers":[{"$deleteFromPrimitiveList/command":["a"],"name":"app"}]}}`:                   false,
+		`{"spec":{"containers":[{"command":["a"],"name":"app"}]}}`:                                            false,
+		`{"$deleteFromPrimitiveList/finalizers":["x"],"finalizers":["y"]}`:                                    true,
+	} {
+		if got := SMPOrderDependent(StrategicMergePatch, []byte(body)); got != want {
+			t.Errorf("SMPOrderDependent(%s) = %v, want %v", body, got, want)
+		}
+	}
+	if SMPOrderDependent(MergePatch, []byte(`{"$deleteFromPrimitiveList/a":null,"a":[]}`)) {
+		t.Error("a merge patch has no directives")
+	}
+}
