@@ -17,8 +17,6 @@ limitations under the License.
 package fuzz
 
 import (
-	"net/http"
-	"strconv"
 	"testing"
 )
 
@@ -136,22 +134,6 @@ func FuzzAdmissionCreate(f *testing.F) {
 		}
 		payload := BodyOf(kind, JSON, body, edits)
 		n++
-		// Admission configurations are cluster-scoped: the harness
-		// namespace (one per worker) makes the names unique.
-		name := h.NS + "-" + strconv.Itoa(n)
-		var vars [2]map[string]string
-		for i := range vars {
-			vars[i] = map[string]string{VarName: name, VarNS: h.NS}
-		}
-		objectPath := h.ObjectPath(kind)
-		ans := h.Check(t, Case{
-			Req:            Request{Method: http.MethodPost, Path: h.Collection(kind) + opts.Query(), ContentType: JSON, Body: payload, Vars: vars},
-			Pod:            name,
-			Path:           objectPath,
-			NameFromAnswer: true,
-			DryRun:         opts.DryRun,
-			Input:          Describe("FuzzAdmissionCreate", mode, JSON, opts.Query(), payload),
-		})
-		h.Forget(objectPath, name, ans, opts.DryRun)
+		h.CheckCreate(t, "FuzzAdmissionCreate", n, mode, kind, opts, payload)
 	})
 }

@@ -17,7 +17,10 @@ limitations under the License.
 package fuzz
 
 import (
+	"net/http"
 	"reflect"
+	"strconv"
+	"testing"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -82,4 +85,28 @@ func (h *Harness) ObjectPath(k Kind) func(name string) string {
 // k's v1 schema.
 func BodyOf(k Kind, contentType string, body, edits []byte) []byte {
 	return bodyShaped(contentType, body, edits, shapeOf(k.typ))
+}
+
+// CheckCreate is one execution of a create target: it POSTs the fuzzed
+// document payload of kind k to its collection on both servers, as the
+// n-th object of target (cluster-scoped names are shared by every fuzz
+// worker on the one reference server: the harness namespace, one per
+// worker, makes them unique), compares, and deletes what was stored.
+func (h *Harness) CheckCreate(t *testing.T, target string, n int, mode uint8, k Kind, opts Options, payload []byte) {
+	t.Helper()
+	name := h.NS + "-" + strconv.Itoa(n)
+	var vars [2]map[string]string
+	for i := range vars {
+		vars[i] = map[string]string{VarName: name, VarNS: h.NS}
+	}
+	objectPath := h.ObjectPath(k)
+	ans := h.Check(t, Case{
+		Req:            Request{Method: http.MethodPost, Path: h.Collection(k) + opts.Query(), ContentType: JSON, Body: payload, Vars: vars},
+		Pod:            name,
+		Path:           objectPath,
+		NameFromAnswer: true,
+		DryRun:         opts.DryRun,
+		Input:          Describe(target, mode, JSON, opts.Query(), payload),
+	})
+	h.Forget(objectPath, name, ans, opts.DryRun)
 }

@@ -17,8 +17,6 @@ limitations under the License.
 package fuzz
 
 import (
-	"net/http"
-	"strconv"
 	"testing"
 )
 
@@ -63,23 +61,6 @@ func FuzzRBACCreate(f *testing.F) {
 		opts := DecodeOptions(mode / uint8(len(RBACKinds)))
 		payload := BodyOf(kind, JSON, body, edits)
 		n++
-		// Cluster-scoped names are shared by every fuzz worker on the one
-		// reference server: the harness namespace (one per worker) makes
-		// them unique.
-		name := h.NS + "-" + strconv.Itoa(n)
-		var vars [2]map[string]string
-		for i := range vars {
-			vars[i] = map[string]string{VarName: name, VarNS: h.NS}
-		}
-		objectPath := h.ObjectPath(kind)
-		ans := h.Check(t, Case{
-			Req:            Request{Method: http.MethodPost, Path: h.Collection(kind) + opts.Query(), ContentType: JSON, Body: payload, Vars: vars},
-			Pod:            name,
-			Path:           objectPath,
-			NameFromAnswer: true,
-			DryRun:         opts.DryRun,
-			Input:          Describe("FuzzRBACCreate", mode, JSON, opts.Query(), payload),
-		})
-		h.Forget(objectPath, name, ans, opts.DryRun)
+		h.CheckCreate(t, "FuzzRBACCreate", n, mode, kind, opts, payload)
 	})
 }
