@@ -99,6 +99,15 @@ func mapKeyOf(c metav1.StatusCause) (parent, key string, ok bool) {
 	if m := requestAboveLimit.FindStringSubmatch(c.Message); m != nil {
 		return c.Field, m[1], true
 	}
+	// ValidateLabels and ValidateAnnotations (k8s.io/apimachinery) range
+	// over the map and report every key's and value's errors on the map
+	// itself: the causes of two bad labels come in either order (FINDINGS
+	// 22); they are ordered by their message.
+	for _, m := range []string{"labels", "annotations", "nodeSelector"} {
+		if c.Field == m || strings.HasSuffix(c.Field, "."+m) {
+			return c.Field, c.Message, true
+		}
+	}
 	return "", "", false
 }
 

@@ -178,3 +178,16 @@ func TestSMPOrderDependent(t *testing.T) {
 		t.Error("a merge patch has no directives")
 	}
 }
+
+func TestOrderLabelErrors(t *testing.T) {
+	c := func(msg string) metav1.StatusCause {
+		return metav1.StatusCause{Type: metav1.CauseTypeFieldValueInvalid, Field: "metadata.labels", Message: msg}
+	}
+	a := &metav1.Status{Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{c(`Invalid value: "b": x`), c(`Invalid value: "a": y`)}}}
+	b := &metav1.Status{Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{c(`Invalid value: "a": y`), c(`Invalid value: "b": x`)}}}
+	orderMapKeys(a)
+	orderMapKeys(b)
+	if !reflect.DeepEqual(a.Details.Causes, b.Details.Causes) {
+		t.Errorf("label errors in the two orders stay different: %v, %v", a.Details.Causes, b.Details.Causes)
+	}
+}
