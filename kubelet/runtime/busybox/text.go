@@ -120,6 +120,18 @@ func (h *headerPrinter) print(name string) {
 	fmt.Fprintf(h.e.Stdout, "==> %s <==\n", name)
 }
 
+// countOption is head's and tail's count: the -c argument (bytesMode) or
+// the -n one, "" when neither was given.
+func countOption(o *opts) (spec string, bytesMode bool) {
+	switch {
+	case o.Has('c'):
+		return o.Arg['c'], true
+	case o.Has('n'):
+		return o.Arg['n'], false
+	}
+	return "", false
+}
+
 func head(e *Env) int {
 	e2 := *e
 	e2.Args = fancyCount(e.Args)
@@ -127,14 +139,8 @@ func head(e *Env) int {
 	if !ok {
 		return 1
 	}
-	lines, bytesMode, allBut := 10, false, false
-	spec := ""
-	switch {
-	case o.Has('c'):
-		spec, bytesMode = o.Arg['c'], true
-	case o.Has('n'):
-		spec = o.Arg['n']
-	}
+	lines, allBut := 10, false
+	spec, bytesMode := countOption(o)
 	if spec != "" {
 		if strings.HasPrefix(spec, "-") {
 			allBut, spec = true, spec[1:]
@@ -210,14 +216,8 @@ func tail(e *Env) int {
 	if !ok {
 		return 1
 	}
-	n, bytesMode, fromStart := 10, false, false
-	spec := ""
-	switch {
-	case o.Has('c'):
-		spec, bytesMode = o.Arg['c'], true
-	case o.Has('n'):
-		spec = o.Arg['n']
-	}
+	n, fromStart := 10, false
+	spec, bytesMode := countOption(o)
 	if spec != "" {
 		if strings.HasPrefix(spec, "+") {
 			fromStart, spec = true, spec[1:]
