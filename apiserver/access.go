@@ -262,12 +262,15 @@ func (s *Server) configureAccess(config *genericapiserver.Config, optsGetter gen
 	if s.adminCert, s.adminKey, err = ca.issue(AdminUser); err != nil {
 		return nil, fmt.Errorf("issuing the admin certificate: %w", err)
 	}
+	if s.components, err = newComponentCredentials(s.adminCert); err != nil {
+		return nil, err
+	}
 	a, err := newAccess(optsGetter)
 	if err != nil {
 		return nil, err
 	}
 	config.SecureServing.ClientCA = ca.content
-	config.Authentication.Authenticator = newAuthenticator(ca, authenticator.TokenFunc(s.authenticateServiceAccountToken))
+	config.Authentication.Authenticator = newAuthenticator(ca, authenticator.TokenFunc(s.authenticateToken))
 	config.Authorization.Authorizer = a.authorizer
 	config.RuleResolver = a.ruleResolver
 	genericapiserver.AuthorizeClientBearerToken(config.LoopbackClientConfig, &config.Authentication, &config.Authorization)

@@ -159,6 +159,9 @@ type Server struct {
 	// admin's (see access.go).
 	clientCA            *clientCA
 	adminCert, adminKey []byte
+	// components are the credentials of cluster mode's simulated
+	// components (components.go).
+	components *componentCredentials
 }
 
 // New builds a server from cfg. It listens at once (so the address is known)

@@ -143,9 +143,9 @@ func (e *Environment) Start() (*rest.Config, error) {
 	var c *cluster
 	if k != nil {
 		// Like the components of a kind node: clients of the API, each with
-		// its own user agent; the kubelet returns once the node is
-		// registered.
-		c, err = startCluster(s.RESTConfig(), s.CAData(), k, func(cfg *rest.Config) error { return k.Run(ctx, cfg) })
+		// its own user agent (in memory, as the admin: components.go); the
+		// kubelet returns once the node is registered.
+		c, err = startCluster(s.componentConfig(), s.CAData(), k, func(cfg *rest.Config) error { return k.Run(ctx, cfg) })
 		if err != nil {
 			cancel()
 			<-done

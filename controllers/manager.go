@@ -110,7 +110,7 @@ func Start(config *rest.Config, opts Options) (*Manager, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = apiclient.Quiet(ctx)
 	m := &Manager{cancel: cancel, factory: factory, conns: conns}
-	factory.Start(ctx.Done())
+	factory.StartWithContext(ctx)
 	for _, r := range runners {
 		m.wg.Add(1)
 		go func() {

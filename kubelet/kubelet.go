@@ -206,7 +206,7 @@ func (k *Kubelet) Run(ctx context.Context, config *rest.Config) error {
 		return err
 	}
 	k.watchServices(ctx)
-	factory.Start(ctx.Done())
+	factory.StartWithContext(ctx)
 	k.startNodeLease(ctx)
 	workerDone := make(chan struct{})
 	go func() {

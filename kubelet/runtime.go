@@ -362,7 +362,7 @@ func (k *Kubelet) watchServices(ctx context.Context) {
 			inf := factory.Core().V1().Services()
 			k.node.servicesSynced = inf.Informer().HasSynced
 			k.node.services = inf.Lister()
-			factory.Start(ctx.Done())
+			factory.StartWithContext(ctx)
 			go func() {
 				<-ctx.Done()
 				factory.Shutdown()

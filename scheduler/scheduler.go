@@ -113,8 +113,8 @@ func Start(config *rest.Config) (*Scheduler, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = apiclient.Quiet(ctx)
 	s.cancel = cancel
-	factory.Start(ctx.Done())
-	s.nodesF.Start(ctx.Done())
+	factory.StartWithContext(ctx)
+	s.nodesF.StartWithContext(ctx)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
