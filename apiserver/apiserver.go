@@ -229,8 +229,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	conns := newConnTracker(listener)
 	config.SecureServing = &genericapiserver.SecureServingInfo{
-		Listener:     listener,
+		Listener:     conns,
 		Cert:         cert,
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
@@ -310,6 +311,8 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 
 	wrapAdmissionForFaults(config, cfg.Faults)
 
+	// The outermost filter, wrapping what the filters above set up.
+	conns.markRequests(config)
 	completed := config.Complete(s.admission.informers)
 	generic, err := completed.New("ephemera", genericapiserver.NewEmptyDelegate())
 	if err != nil {

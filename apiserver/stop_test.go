@@ -18,6 +18,9 @@ package apiserver_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/url"
 	"testing"
 	"time"
 
@@ -66,5 +69,38 @@ func TestStopWithOpenWatch(t *testing.T) {
 				t.Fatal("the watch stayed open after Stop")
 			}
 		})
+	}
+}
+
+// TestStopWithUnusedConnection: a connection a client opened but never sent
+// a request on must not hold up Stop. client-go dials a connection for a
+// request that another, freed connection then serves, and keeps the new one
+// idle; net/http's graceful shutdown counts a connection without a request
+// as active until it is five seconds old.
+func TestStopWithUnusedConnection(t *testing.T) {
+	env := &apiserver.Environment{ControlPlaneStopTimeout: 3 * time.Second}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(cfg.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(cfg.CAData)
+	conn, err := tls.Dial("tcp", u.Host, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		_ = env.Stop()
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := env.Stop(); err != nil {
+		t.Fatalf("Stop with an unused connection open: %v", err)
+	}
+	// The server closed it.
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil {
+		t.Error("the unused connection is still open after Stop")
 	}
 }

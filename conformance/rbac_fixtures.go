@@ -104,8 +104,15 @@ func (f *F) waitGranted(ns string, rules []rbacv1.PolicyRule, subjects []rbacv1.
 		case rbacv1.GroupKind:
 			spec.Groups = []string{s.Name}
 		case rbacv1.ServiceAccountKind:
-			spec.User = "system:serviceaccount:" + s.Namespace + ":" + s.Name
-			spec.Groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + s.Namespace}
+			// A RoleBinding's subject without a namespace is the service
+			// account of the binding's namespace (pkg/registry/rbac/
+			// validation/rule.go, appliesToUser).
+			saNS := s.Namespace
+			if saNS == "" {
+				saNS = ns
+			}
+			spec.User = "system:serviceaccount:" + saNS + ":" + s.Name
+			spec.Groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + saNS}
 		default:
 			continue
 		}
