@@ -192,7 +192,7 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs, err := newServingCerts(host)
+	certs, err := servingCertsFor(host)
 	if err != nil {
 		return nil, fmt.Errorf("generating serving certificates: %w", err)
 	}

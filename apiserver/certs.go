@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -40,6 +41,33 @@ type servingCerts struct {
 	KeyPEM   []byte
 	NotAfter time.Time
 }
+
+// servingCertsFor returns the serving certificates of a server bound to
+// host, made once per process and host: every server of a process bound to
+// the same host serves the same names, so they share one serving CA and
+// certificate (an ECDSA key and two signatures less per start). A client
+// that trusts one of them trusts the others' certificates, which only say
+// that they are a local test server; what a client may do is decided by the
+// client CA and admin credentials, which stay each server's own
+// (access.go).
+func servingCertsFor(host string) (*servingCerts, error) {
+	servingCertsMu.Lock()
+	defer servingCertsMu.Unlock()
+	if c, ok := servingCertsByHost[host]; ok {
+		return c, nil
+	}
+	c, err := newServingCerts(host)
+	if err != nil {
+		return nil, err
+	}
+	servingCertsByHost[host] = c
+	return c, nil
+}
+
+var (
+	servingCertsMu     sync.Mutex
+	servingCertsByHost = map[string]*servingCerts{}
+)
 
 // newServingCerts creates a CA named "ephemera-ca@<unix time>" (the naming
 // kube-apiserver uses for its self-signed CAs) and a serving certificate for
