@@ -158,9 +158,8 @@ var _ = Describe("watch", func() {
 		factory.Start(ctx.Done())
 		// Shutdown waits for the informers, which stop only once ctx is done.
 		defer func() { cancel(); factory.Shutdown() }()
-		syncCtx, syncCancel := context.WithTimeout(ctx, 20*time.Second)
-		defer syncCancel()
-		Expect(cache.WaitForCacheSync(syncCtx.Done(), inf.HasSynced)).To(BeTrue())
+		// Polled more often than cache.WaitForCacheSync's 100 ms.
+		Eventually(inf.HasSynced).WithTimeout(20 * time.Second).WithPolling(5 * time.Millisecond).Should(BeTrue())
 		Expect(inf.GetStore().ListKeys()).To(Equal([]string{f.NS + "/" + podName}))
 		f.AddEC(podName, EC("dbg")).OK()
 		Eventually(seen).WithTimeout(10 * time.Second).Should(Receive(Equal([]string{"dbg"})))
