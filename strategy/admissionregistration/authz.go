@@ -24,6 +24,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
@@ -189,4 +190,25 @@ func ParamRefColumn(pr *admissionregistrationv1.ParamRef) string {
 		return pr.Selector.String()
 	}
 	return "<unset>"
+}
+
+// ParamKindGetter returns the paramKind of the named policy (nil if it has none).
+type ParamKindGetter = func(ctx context.Context, policyName string) (*admissionregistrationv1.ParamKind, error)
+
+// CheckParamRef is a binding strategy's last step: a binding that is
+// otherwise valid (errs empty) and has a paramRef is refused if the user
+// may not read the params of the bound policy's paramKind. A strategy's
+// ValidateUpdate checks again whatever changed: upstream skips the check
+// when old and new paramRef compare equal with ==, but the paramRef holds
+// pointers (parameterNotFoundAction is required) that two decoded objects
+// never share.
+func (a ParamAuthorizer) CheckParamRef(ctx context.Context, errs field.ErrorList, policyName string,
+	paramRef *admissionregistrationv1.ParamRef, paramKind ParamKindGetter) field.ErrorList {
+	if len(errs) > 0 || paramRef == nil {
+		return errs
+	}
+	if err := a.AuthorizeParamRef(ctx, policyName, paramRef, paramKind); err != nil {
+		errs = append(errs, field.Forbidden(field.NewPath("spec", "paramRef"), err.Error()))
+	}
+	return errs
 }

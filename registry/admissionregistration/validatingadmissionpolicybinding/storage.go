@@ -46,7 +46,7 @@ func (*REST) Categories() []string { return []string{"api-extensions"} }
 // NewREST returns the storage on the given options; params authorizes the
 // paramRef against the paramKind of the bound policy, which paramKind looks up.
 func NewREST(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme, params admissionregistration.ParamAuthorizer, paramKind strategy.ParamKindGetter) (*REST, error) {
-	s := strategy.NewStrategy(scheme, params, paramKind, scheme)
+	s := strategy.NewStrategy(scheme, params, paramKind)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{} },
 		NewListFunc:               func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{} },

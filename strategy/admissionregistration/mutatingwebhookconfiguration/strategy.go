@@ -25,76 +25,34 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/apiserver/pkg/storage/names"
 
 	"github.com/ephemera-dev/ephemera/strategy/admissionregistration"
 )
 
+type configuration = *admissionregistrationv1.MutatingWebhookConfiguration
+
 // Strategy is the create, update and delete strategy of MutatingWebhookConfigurations.
-type Strategy struct {
-	// DeclarativeValidation: upstream's strategy embeds
-	// rest.DeclarativeValidation, whose pass over the handwritten errors
-	// (k8s.io/apiserver pkg/registry/rest/validate.go,
-	// ValidateDeclarativelyWithMigrationChecks: FilterCoveredHandwrittenErrors,
-	// field.ErrorList.Filter) drops repeated identical errors; the
-	// generated rules of this type are alpha and never enforced.
-	rest.DeclarativeValidation
-	runtime.ObjectTyper
-	names.NameGenerator
+type Strategy = admissionregistration.Strategy[configuration]
+
+// NewStrategy returns the strategy: the generation follows the webhooks;
+// names with the static-manifest suffix are refused on create and warned
+// about on update; rules naming resources webhooks never see are warned
+// about.
+func NewStrategy(scheme *runtime.Scheme) *Strategy {
+	return admissionregistration.NewStrategy(scheme, admissionregistration.Kind[configuration]{
+		Changed: func(c, old configuration) bool { return !reflect.DeepEqual(c.Webhooks, old.Webhooks) },
+		Validate: func(_ context.Context, c configuration) field.ErrorList {
+			return append(admissionregistration.ValidateMutatingWebhookConfiguration(c), admissionregistration.ValidateStaticSuffix(c.Name)...)
+		},
+		ValidateUpdate: func(_ context.Context, c, old configuration) field.ErrorList {
+			return admissionregistration.ValidateMutatingWebhookConfigurationUpdate(c, old)
+		},
+		WarningsOnCreate: func(c configuration) []string {
+			return admissionregistration.WarningsForWebhookRules(admissionregistration.MutatingRules(c.Webhooks))
+		},
+		WarningsOnUpdate: func(c configuration) []string {
+			return append(admissionregistration.WarningsForStaticSuffix(c.Name),
+				admissionregistration.WarningsForWebhookRules(admissionregistration.MutatingRules(c.Webhooks))...)
+		},
+	})
 }
-
-// NewStrategy returns the strategy.
-func NewStrategy(scheme *runtime.Scheme) Strategy {
-	return Strategy{rest.DeclarativeValidation{Scheme: scheme}, scheme, names.SimpleNameGenerator}
-}
-
-// NamespaceScoped is false: MutatingWebhookConfigurations are cluster-scoped.
-func (Strategy) NamespaceScoped() bool { return false }
-
-// PrepareForCreate starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	obj.(*admissionregistrationv1.MutatingWebhookConfiguration).Generation = 1
-}
-
-// PrepareForUpdate bumps the generation when the webhooks change.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	c, oldC := obj.(*admissionregistrationv1.MutatingWebhookConfiguration), old.(*admissionregistrationv1.MutatingWebhookConfiguration)
-	if !reflect.DeepEqual(c.Webhooks, oldC.Webhooks) {
-		c.Generation = oldC.Generation + 1
-	}
-}
-
-// Validate validates a new configuration; names with the static-manifest
-// suffix are refused.
-func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
-	c := obj.(*admissionregistrationv1.MutatingWebhookConfiguration)
-	return append(admissionregistration.ValidateMutatingWebhookConfiguration(c), admissionregistration.ValidateStaticSuffix(c.Name)...)
-}
-
-// WarningsOnCreate warns about rules naming resources webhooks never see.
-func (Strategy) WarningsOnCreate(_ context.Context, obj runtime.Object) []string {
-	return admissionregistration.WarningsForWebhookRules(admissionregistration.MutatingRules(obj.(*admissionregistrationv1.MutatingWebhookConfiguration).Webhooks))
-}
-
-// Canonicalize does nothing.
-func (Strategy) Canonicalize(runtime.Object) {}
-
-// AllowCreateOnUpdate is false.
-func (Strategy) AllowCreateOnUpdate(context.Context) bool { return false }
-
-// ValidateUpdate validates an update, relaxed for what the old object had.
-func (Strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
-	return admissionregistration.ValidateMutatingWebhookConfigurationUpdate(obj.(*admissionregistrationv1.MutatingWebhookConfiguration), old.(*admissionregistrationv1.MutatingWebhookConfiguration))
-}
-
-// WarningsOnUpdate warns about a reserved name and about rules naming
-// resources webhooks never see.
-func (Strategy) WarningsOnUpdate(_ context.Context, obj, _ runtime.Object) []string {
-	c := obj.(*admissionregistrationv1.MutatingWebhookConfiguration)
-	return append(admissionregistration.WarningsForStaticSuffix(c.Name),
-		admissionregistration.WarningsForWebhookRules(admissionregistration.MutatingRules(c.Webhooks))...)
-}
-
-// AllowUnconditionalUpdate is false: updates need a resourceVersion.
-func (Strategy) AllowUnconditionalUpdate(context.Context) bool { return false }
