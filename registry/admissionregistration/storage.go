@@ -16,8 +16,9 @@ limitations under the License.
 
 // Package admissionregistration assembles the REST storage of the
 // admissionregistration.k8s.io/v1 group, as kube-apiserver's
-// pkg/registry/admissionregistration/rest (v1Storage) does; each resource has
-// its own subpackage.
+// pkg/registry/admissionregistration/rest (v1Storage) does: the policies
+// have subpackages of their own (status, paramKind checks), the webhook
+// configurations and bindings plain stores (kinds.go).
 package admissionregistration
 
 import (
@@ -26,11 +27,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/ephemera-dev/ephemera/registry/admissionregistration/mutatingadmissionpolicy"
-	"github.com/ephemera-dev/ephemera/registry/admissionregistration/mutatingadmissionpolicybinding"
-	"github.com/ephemera-dev/ephemera/registry/admissionregistration/mutatingwebhookconfiguration"
 	"github.com/ephemera-dev/ephemera/registry/admissionregistration/validatingadmissionpolicy"
-	"github.com/ephemera-dev/ephemera/registry/admissionregistration/validatingadmissionpolicybinding"
-	"github.com/ephemera-dev/ephemera/registry/admissionregistration/validatingwebhookconfiguration"
 	strategy "github.com/ephemera-dev/ephemera/strategy/admissionregistration"
 )
 
@@ -38,11 +35,11 @@ import (
 // (validatingadmissionpolicies/status included). params authorizes the
 // paramKind of policies and paramRef of bindings.
 func NewStorage(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme, params strategy.ParamAuthorizer) (map[string]rest.Storage, error) {
-	vwc, err := validatingwebhookconfiguration.NewREST(optsGetter, scheme)
+	vwc, err := newValidatingWebhookConfigurations(optsGetter, scheme)
 	if err != nil {
 		return nil, err
 	}
-	mwc, err := mutatingwebhookconfiguration.NewREST(optsGetter, scheme)
+	mwc, err := newMutatingWebhookConfigurations(optsGetter, scheme)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +47,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme, pa
 	if err != nil {
 		return nil, err
 	}
-	vapb, err := validatingadmissionpolicybinding.NewREST(optsGetter, scheme, params, vap.ParamKind)
+	vapb, err := newValidatingAdmissionPolicyBindings(optsGetter, scheme, params, vap.ParamKind)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +55,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme, pa
 	if err != nil {
 		return nil, err
 	}
-	mpb, err := mutatingadmissionpolicybinding.NewREST(optsGetter, scheme, params, mp.ParamKind)
+	mpb, err := newMutatingAdmissionPolicyBindings(optsGetter, scheme, params, mp.ParamKind)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,19 @@ import (
 // row's conditions (nil for none).
 type RowFunc func(obj runtime.Object) (cells []interface{}, conditions []metav1.TableRowCondition, err error)
 
+// Rows is the RowFunc of a kind whose rows have no conditions: cells gives
+// the cells of an object of type T.
+func Rows[T runtime.Object](cells func(T) []interface{}) RowFunc {
+	return func(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
+		o, ok := obj.(T)
+		if !ok {
+			var want T
+			return nil, nil, fmt.Errorf("expected %T, got %T", want, obj)
+		}
+		return cells(o), nil, nil
+	}
+}
+
 // Convertor is a rest.TableConvertor for one resource.
 type Convertor struct {
 	Columns []metav1.TableColumnDefinition
