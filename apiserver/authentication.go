@@ -91,7 +91,7 @@ func (ca *clientCA) issue(u User) (certPEM, keyPEM []byte, err error) {
 // token.
 func newAuthenticator(ca *clientCA, tokens authenticator.Token) authenticator.Request {
 	var a authenticator.Request = union.New(
-		x509request.NewDynamic(ca.content.VerifyOptions, x509request.CommonNameUserConversion),
+		newVerifiedChains(x509request.NewDynamic(ca.content.VerifyOptions, x509request.CommonNameUserConversion), ca),
 		bearertoken.New(tokens),
 	)
 	a = group.NewAuthenticatedGroupAdder(a)
