@@ -19,8 +19,6 @@ limitations under the License.
 package configmap
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -71,10 +69,6 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	cm, ok := obj.(*corev1.ConfigMap)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.ConfigMap, got %T", obj)
-	}
-	return []interface{}{cm.Name, int64(len(cm.Data) + len(cm.BinaryData)), table.Age(cm.CreationTimestamp)}, nil, nil
-}
+var row = table.Rows(func(cm *corev1.ConfigMap) []interface{} {
+	return []interface{}{cm.Name, int64(len(cm.Data) + len(cm.BinaryData)), table.Age(cm.CreationTimestamp)}
+})

@@ -78,13 +78,9 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	ep, ok := obj.(*corev1.Endpoints)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.Endpoints, got %T", obj)
-	}
-	return []interface{}{ep.Name, formatEndpoints(ep), table.Age(ep.CreationTimestamp)}, nil, nil
-}
+var row = table.Rows(func(ep *corev1.Endpoints) []interface{} {
+	return []interface{}{ep.Name, formatEndpoints(ep), table.Age(ep.CreationTimestamp)}
+})
 
 // formatEndpoints mirrors the printers' formatEndpoints: the first three
 // ip:port pairs (ips alone for a subset without ports), then "+ N more...".

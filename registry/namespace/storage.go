@@ -235,10 +235,6 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	ns, ok := obj.(*corev1.Namespace)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.Namespace, got %T", obj)
-	}
-	return []interface{}{ns.Name, string(ns.Status.Phase), table.Age(ns.CreationTimestamp)}, nil, nil
-}
+var row = table.Rows(func(ns *corev1.Namespace) []interface{} {
+	return []interface{}{ns.Name, string(ns.Status.Phase), table.Age(ns.CreationTimestamp)}
+})

@@ -19,8 +19,6 @@ limitations under the License.
 package secret
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -66,10 +64,6 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	s, ok := obj.(*corev1.Secret)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.Secret, got %T", obj)
-	}
-	return []interface{}{s.Name, string(s.Type), int64(len(s.Data)), table.Age(s.CreationTimestamp)}, nil, nil
-}
+var row = table.Rows(func(s *corev1.Secret) []interface{} {
+	return []interface{}{s.Name, string(s.Type), int64(len(s.Data)), table.Age(s.CreationTimestamp)}
+})

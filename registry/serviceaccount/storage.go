@@ -21,8 +21,6 @@ limitations under the License.
 package serviceaccount
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -68,10 +66,6 @@ func NewREST(optsGetter generic.RESTOptionsGetter, typer runtime.ObjectTyper) (*
 
 var columns = []metav1.TableColumnDefinition{table.NameColumn, table.AgeColumn}
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	sa, ok := obj.(*corev1.ServiceAccount)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.ServiceAccount, got %T", obj)
-	}
-	return []interface{}{sa.Name, table.Age(sa.CreationTimestamp)}, nil, nil
-}
+var row = table.Rows(func(sa *corev1.ServiceAccount) []interface{} {
+	return []interface{}{sa.Name, table.Age(sa.CreationTimestamp)}
+})

@@ -20,7 +20,6 @@ package mutatingadmissionpolicy
 
 import (
 	"context"
-	"fmt"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -84,14 +83,10 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	p, ok := obj.(*admissionregistrationv1.MutatingAdmissionPolicy)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.MutatingAdmissionPolicy, got %T", obj)
-	}
+var row = table.Rows(func(p *admissionregistrationv1.MutatingAdmissionPolicy) []interface{} {
 	paramKind := "<unset>"
 	if pk := p.Spec.ParamKind; pk != nil {
 		paramKind = pk.APIVersion + "/" + pk.Kind
 	}
-	return []interface{}{p.Name, int64(len(p.Spec.Mutations)), paramKind, table.Age(p.CreationTimestamp)}, nil, nil
-}
+	return []interface{}{p.Name, int64(len(p.Spec.Mutations)), paramKind, table.Age(p.CreationTimestamp)}
+})

@@ -20,7 +20,6 @@ package validatingadmissionpolicy
 
 import (
 	"context"
-	"fmt"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -90,14 +89,10 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	p, ok := obj.(*admissionregistrationv1.ValidatingAdmissionPolicy)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.ValidatingAdmissionPolicy, got %T", obj)
-	}
+var row = table.Rows(func(p *admissionregistrationv1.ValidatingAdmissionPolicy) []interface{} {
 	paramKind := "<unset>"
 	if pk := p.Spec.ParamKind; pk != nil {
 		paramKind = pk.APIVersion + "/" + pk.Kind
 	}
-	return []interface{}{p.Name, int64(len(p.Spec.Validations)), paramKind, table.Age(p.CreationTimestamp)}, nil, nil
-}
+	return []interface{}{p.Name, int64(len(p.Spec.Validations)), paramKind, table.Age(p.CreationTimestamp)}
+})

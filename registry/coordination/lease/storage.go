@@ -19,8 +19,6 @@ limitations under the License.
 package lease
 
 import (
-	"fmt"
-
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -65,14 +63,10 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	l, ok := obj.(*coordinationv1.Lease)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.Lease, got %T", obj)
-	}
+var row = table.Rows(func(l *coordinationv1.Lease) []interface{} {
 	holder := ""
 	if l.Spec.HolderIdentity != nil {
 		holder = *l.Spec.HolderIdentity
 	}
-	return []interface{}{l.Name, holder, table.Age(l.CreationTimestamp)}, nil, nil
-}
+	return []interface{}{l.Name, holder, table.Age(l.CreationTimestamp)}
+})

@@ -69,11 +69,7 @@ var columns = []metav1.TableColumnDefinition{
 	table.AgeColumn,
 }
 
-func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) {
-	eps, ok := obj.(*discoveryv1.EndpointSlice)
-	if !ok {
-		return nil, nil, fmt.Errorf("expected *v1.EndpointSlice, got %T", obj)
-	}
+var row = table.Rows(func(eps *discoveryv1.EndpointSlice) []interface{} {
 	var ports, addrs []string
 	for _, p := range eps.Ports {
 		switch {
@@ -88,8 +84,8 @@ func row(obj runtime.Object) ([]interface{}, []metav1.TableRowCondition, error) 
 	for _, ep := range eps.Endpoints {
 		addrs = append(addrs, ep.Addresses...)
 	}
-	return []interface{}{eps.Name, string(eps.AddressType), firstThree(ports), firstThree(addrs), table.Age(eps.CreationTimestamp)}, nil, nil
-}
+	return []interface{}{eps.Name, string(eps.AddressType), firstThree(ports), firstThree(addrs), table.Age(eps.CreationTimestamp)}
+})
 
 // firstThree mirrors listWithMoreString: up to three items, then
 // "+ N more...", or "<unset>" for none.
