@@ -83,6 +83,9 @@ type ctrState struct {
 	// killAt is when the kubelet kills the container of a deleted pod (the
 	// deletion deadline: SIGTERM is ignored by the test images' PID 1).
 	killAt *time.Time
+	// unstarted: first seen in a pod already being deleted, the container
+	// never starts.
+	unstarted bool
 
 	// Probes: how long after the start the container is started (startup
 	// probe) and ready (readiness probe); nil: no such probe.
@@ -138,6 +141,10 @@ func (c *ctrState) timeline() timeline {
 	}
 	if c.finished != nil && (t.finished.IsZero() || c.finished.Before(t.finished)) {
 		t.finished = *c.finished
+	}
+	if c.unstarted {
+		t.started, t.finished = never, time.Time{}
+		return t
 	}
 	if c.killAt != nil {
 		switch {

@@ -349,25 +349,16 @@ func (n *nodeRuntime) forget(uid types.UID) {
 }
 
 // watchServices lists and watches Services, whose links go into every
-// container's environment (a kubelet's service informer), when the server
-// serves them; it runs until ctx ends.
+// container's environment (a kubelet's service informer), until ctx ends.
+// Every Ephemera server serves them.
 func (k *Kubelet) watchServices(ctx context.Context) {
-	resources, err := k.client.Discovery().ServerResourcesForGroupVersion("v1")
-	if err != nil {
-		return
-	}
-	for _, r := range resources.APIResources {
-		if r.Name == "services" {
-			factory := informers.NewSharedInformerFactory(k.client, 0)
-			inf := factory.Core().V1().Services()
-			k.node.servicesSynced = inf.Informer().HasSynced
-			k.node.services = inf.Lister()
-			factory.StartWithContext(ctx)
-			go func() {
-				<-ctx.Done()
-				factory.Shutdown()
-			}()
-			return
-		}
-	}
+	factory := informers.NewSharedInformerFactory(k.client, 0)
+	inf := factory.Core().V1().Services()
+	k.node.servicesSynced = inf.Informer().HasSynced
+	k.node.services = inf.Lister()
+	factory.StartWithContext(ctx)
+	go func() {
+		<-ctx.Done()
+		factory.Shutdown()
+	}()
 }

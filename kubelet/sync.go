@@ -133,6 +133,23 @@ func (k *Kubelet) syncDeleted(ctx context.Context, pod *corev1.Pod) (time.Durati
 			}
 		}
 	}
+	if known {
+		// Containers the kubelet sees for the first time in a deleted pod
+		// (an ephemeral container added just before the deletion, both
+		// changes seen at once) are recorded but never start: a kubelet
+		// starts nothing in a terminating pod, and reports them in the
+		// default waiting state.
+		had := make(map[string]bool, len(st.ctrs))
+		for name := range st.ctrs {
+			had[name] = true
+		}
+		k.podState(pod, now)
+		for name, c := range st.ctrs {
+			if !had[name] {
+				c.unstarted = true
+			}
+		}
+	}
 	var status *corev1.PodStatus
 	var next time.Duration
 	done := true
