@@ -81,8 +81,10 @@ func sortMapWalkErrors(st *metav1.Status) {
 	st.Message = m[1] + "errors:\n" + strings.Join(lines, "\n")
 }
 
-// keyedField is a cause's field that ends in a map key: "...limits[cpu]".
-var keyedField = regexp.MustCompile(`^(.*)\[([^\]]*[^0-9\]][^\]]*)\]$`)
+// keyedField is a cause's field that ends in a map key: "...limits[cpu]",
+// or the empty key, "...limits[]" (not a list index, which has digits
+// only; FINDINGS 23).
+var keyedField = regexp.MustCompile(`^(.*)\[((?:[^\]]*[^0-9\]][^\]]*)?)\]$`)
 
 // requestAboveLimit is the message of the one error the requests loop of
 // ValidateResourceRequirements reports on the map itself ("...requests")

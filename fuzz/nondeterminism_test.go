@@ -78,6 +78,23 @@ func TestOrderMapKeysSortsRequestAboveLimitWithItsKey(t *testing.T) {
 	}
 }
 
+// The two orders of requests {cpu: 200m, "": 2} ("" defaulted from the
+// limits) under limits {"": 2, cpu: 100m}: the empty key is a key
+// (FINDINGS.md, finding 23).
+func TestOrderMapKeysSortsTheEmptyKey(t *testing.T) {
+	res := "spec.containers[0].resources"
+	above := cause(res+".requests", `Invalid value: "200m": must be less than or equal to cpu limit of 100m`)
+	empty := `Invalid value: "": name part must be non-empty`
+	std := `Invalid value: "": must be a standard resource for containers`
+	a := status(cause(res+".limits[]", empty), cause(res+".limits[]", std), above, cause(res+".requests[]", empty), cause(res+".requests[]", std))
+	b := status(cause(res+".limits[]", empty), cause(res+".limits[]", std), cause(res+".requests[]", empty), cause(res+".requests[]", std), above)
+	orderMapKeys(a)
+	orderMapKeys(b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("orders differ:\n%+v\n%+v", a, b)
+	}
+}
+
 func TestOrderMapKeysLeavesListsAndOtherRunsAlone(t *testing.T) {
 	s := status(cause("spec.containers[1].name", "x"), cause("spec.containers[0].name", "y"), cause("spec.x[1]", "a"), cause("spec.x[0]", "b"))
 	want := *s
