@@ -19,10 +19,11 @@
 # (hack/kind/build-images.sh: Debian bookworm's busybox-static with a link per
 # applet, /etc/passwd and /etc/group), as PID 1 of new PID, mount and UTS
 # namespaces with hostname "web". Needs root (unshare, chroot) and
-# busybox-static; BUSYBOX names the binary (default /bin/busybox).
+# busybox-static, which hack/busybox.sh finds (BUSYBOX, /bin/busybox, or a
+# download).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bb=${BUSYBOX:-/bin/busybox}
+bb=$(hack/busybox.sh)
 cases=kubelet/runtime/testdata/busybox-cases.txt
 out=kubelet/runtime/testdata/busybox-golden.txt
 setup='cd /tmp && printf "a\nb\nc\nroot here\nline two\n" > f && printf "g1\ng2\nb\n" > g && cd /'
