@@ -54,7 +54,7 @@ build() { # name module-dir package ldflags
   fi
   log "$name: building $pkg (a few minutes on a cold cache)..."
   local start=$SECONDS
-  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w $ldflags" -o "$out/$name.tmp" "$pkg")
+  (cd "$dir" && . "$here/reference/goenv.sh" && go build -ldflags "-s -w $ldflags" -o "$out/$name.tmp" "$pkg")
   mv "$out/$name.tmp" "$out/$name"
   log "$name: built in $((SECONDS - start))s"
 }

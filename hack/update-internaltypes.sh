@@ -18,8 +18,11 @@
 # core.EphemeralContainer. kube-apiserver renders its "may not be changed" diffs by
 # JSON-marshalling those internal structs (Go field names, internal field order), and
 # Ephemera reproduces the text from v1 objects through these mirrors.
-# The generator lives in its own module (hack/internaltypes) so that the main module
-# never depends on k8s.io/kubernetes.
+# The generator is a command of the reference module (hack/reference/kubernetes),
+# so that the main module never depends on k8s.io/kubernetes, built with the
+# reference binaries' flags (hack/reference/goenv.sh) so that it shares their
+# compiled packages. hack/internaltypes holds the tools that also need Ephemera's
+# code (difftest, capture).
 #
 # Usage: hack/update-internaltypes.sh [OUTPUT_FILE]   (default the file above;
 # hack/verify-internaltypes.sh generates into a temporary file and compares).
@@ -27,7 +30,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/strategy/validation/zz_generated.internaltypes.go}"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
-cd "$root/hack/internaltypes"
+cd "$root/hack/reference/kubernetes"
+. ../goenv.sh
 echo "[update-internaltypes] generating $out" >&2
-go run . -header "$root/hack/boilerplate.go.txt" -o "$out"
+go run ./cmd/internaltypes -header "$root/hack/boilerplate.go.txt" -o "$out"
 echo "[update-internaltypes] wrote $(grep -c '^type ' "$out") mirror types" >&2

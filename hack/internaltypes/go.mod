@@ -1,7 +1,10 @@
-// This module exists only for tooling that needs k8s.io/kubernetes internals:
-// the generator of strategy/validation/zz_generated.internaltypes.go (.) and the
-// golden capture program (./capture). It is separate from the main module so that
-// Ephemera itself never depends on k8s.io/kubernetes.
+// This module exists only for tooling that needs k8s.io/kubernetes internals and
+// Ephemera's code: the differential test of Ephemera's validation against
+// upstream's (./difftest) and the golden capture program (./capture). It is
+// separate from the main module so that Ephemera itself never depends on
+// k8s.io/kubernetes. The generator of strategy/validation/zz_generated.internaltypes.go
+// needs k8s.io/kubernetes alone and lives in the reference module
+// (hack/reference/kubernetes/cmd/internaltypes).
 module github.com/ephemera-dev/ephemera/hack/internaltypes
 
 go 1.26.0

@@ -29,8 +29,9 @@ import (
 // Why: kube-apiserver renders diffs (diff.Diff) and some error values
 // (field.Invalid with a struct) by JSON-marshalling *internal* structs, which
 // have no json tags. The mirrors have the same field names, order and JSON
-// shape; hack/internaltypes verified that every internal field exists in v1
-// under the same name with the same shape, so a by-name copy is exact.
+// shape; their generator (hack/reference/kubernetes/cmd/internaltypes)
+// verified that every internal field exists in v1 under the same name with
+// the same shape, so a by-name copy is exact.
 // nil slices/maps/pointers stay nil and empty ones stay empty, because the
 // marshalled text distinguishes null from [] / {}.
 func toInternal[T any](in any) T {

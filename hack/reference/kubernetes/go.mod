@@ -1,11 +1,19 @@
-// This module exists only to build the reference binaries (kube-apiserver and
-// kubectl v1.37.2) from the Go module proxy. It is separate from the main module
-// so that Ephemera itself never depends on k8s.io/kubernetes.
+// This module builds what is made from k8s.io/kubernetes v1.37.2 alone: the
+// reference binaries (kube-apiserver and kubectl) and the generators of data read
+// from its internals (cmd/bootstrappolicy, cmd/internaltypes), all with the flags
+// of hack/reference/goenv.sh, so they share one compile. It is separate from the
+// main module so that Ephemera itself never depends on k8s.io/kubernetes.
 module github.com/ephemera-dev/ephemera/hack/reference/kubernetes
 
 go 1.26.0
 
-require k8s.io/kubernetes v1.37.2
+require (
+	k8s.io/api v0.37.2
+	k8s.io/apimachinery v0.37.2
+	k8s.io/apiserver v0.37.2
+	k8s.io/kube-openapi v0.0.0-20260721132016-d427ff9ee9ad
+	k8s.io/kubernetes v1.37.2
+)
 
 require (
 	cel.dev/expr v0.25.1 // indirect
@@ -123,10 +131,7 @@ require (
 	gopkg.in/go-jose/go-jose.v2 v2.6.3 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
-	k8s.io/api v0.37.2 // indirect
 	k8s.io/apiextensions-apiserver v0.0.0 // indirect
-	k8s.io/apimachinery v0.37.2 // indirect
-	k8s.io/apiserver v0.37.2 // indirect
 	k8s.io/cli-runtime v0.37.2 // indirect
 	k8s.io/client-go v0.37.2 // indirect
 	k8s.io/cloud-provider v0.37.2 // indirect
@@ -142,7 +147,6 @@ require (
 	k8s.io/kms v0.37.2 // indirect
 	k8s.io/kube-aggregator v0.0.0 // indirect
 	k8s.io/kube-controller-manager v0.0.0 // indirect
-	k8s.io/kube-openapi v0.0.0-20260721132016-d427ff9ee9ad // indirect
 	k8s.io/kube-proxy v0.0.0 // indirect
 	k8s.io/kube-scheduler v0.0.0 // indirect
 	k8s.io/kubectl v0.0.0 // indirect

@@ -27,7 +27,8 @@ limitations under the License.
 // k8s.io/kubernetes, so it converts v1 objects into these mirrors (same field
 // names, order and JSON shape) and diffs those.
 //
-// Usage: go run . -o ../../strategy/validation/zz_generated.internaltypes.go
+// Usage: hack/update-internaltypes.sh (go run ./cmd/internaltypes in the
+// reference module, with hack/reference/goenv.sh's flags).
 package main
 
 import (

@@ -29,7 +29,8 @@ limitations under the License.
 // managedFields entry (operation Update) that this program computes with
 // k8s.io/apimachinery's field manager, as the create handler does.
 //
-// Usage: go run . -o ../../controlplane/zz_generated.bootstrappolicy.json
+// Usage: hack/update-bootstrappolicy.sh (go run ./cmd/bootstrappolicy in the
+// reference module, with hack/reference/goenv.sh's flags).
 package main
 
 import (
