@@ -28,8 +28,7 @@ import (
 // podWarnings mirrors the pod-create part of podutil.GetWarningsForPod
 // (pkg/api/pod/warnings.go, warningsForPodSpecAndMeta), in upstream order.
 // Not reproduced: deprecated node labels in nodeSelector / node affinity /
-// topologyKey (pkg/api/node), ephemeral-volume PVC spec warnings, and
-// overlapping projected/secret/configMap item paths. The negative
+// topologyKey (pkg/api/node) and ephemeral-volume PVC spec warnings. The negative
 // terminationGracePeriodSeconds warning cannot fire for pods (defaulting
 // turns it into 1 first) and is left out.
 func podWarnings(pod *corev1.Pod) []string {
@@ -85,6 +84,8 @@ func podWarnings(pod *corev1.Pod) []string {
 			add("rbd", "deprecated in v1.28, non-functional in v1.31+")
 		}
 	}
+
+	warnings = append(warnings, volumePathWarnings(spec.Volumes)...)
 
 	if len(spec.HostAliases) > 1 {
 		seen := map[string]bool{}
