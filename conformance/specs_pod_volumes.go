@@ -133,8 +133,8 @@ var _ = Describe("pod rules: volume item paths", func() {
 				LocalObjectReference: corev1.LocalObjectReference{Name: "conf"}, Items: items("a", "a/b/", "ab", "a")}}},
 			corev1.Volume{Name: "proj", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
 				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "conf"}, Items: items("t")}},
-				{},
 				{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}, Items: items("t/u")}},
+				{},
 				{},
 			}}}},
 		)
@@ -144,8 +144,8 @@ var _ = Describe("pod rules: volume item paths", func() {
 			`299 - "volume \"cm\" (ConfigMap \"conf\"): overlapping paths: \"a/b\" with \"a\""`,
 			`299 - "volume \"cm\" (ConfigMap \"conf\"): overlapping paths: \"a\" with \"a\""`,
 			`299 - "volume \"cm\" (ConfigMap \"conf\"): overlapping paths: \"a\" with \"a/b\""`,
-			`299 - "volume \"proj\" (Projected) has no sources provided"`,
 			`299 - "volume \"proj\" (Projected): overlapping paths: \"t/u\" (Secret \"s\") with \"t\" (ConfigMap \"conf\")"`,
+			`299 - "volume \"proj\" (Projected) has no sources provided"`,
 		}))
 	})
 })

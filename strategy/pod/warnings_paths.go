@@ -31,40 +31,41 @@ import (
 // compared in order, each with every earlier one.
 func volumePathWarnings(volumes []corev1.Volume) []string {
 	var warnings []string
-	overlap := func(v corev1.Volume, desc string, paths []volumePath) {
-		var seen []volumePath
+	// check compares each path with the earlier ones of the same volume,
+	// kept in seen, and adds it to them.
+	check := func(v corev1.Volume, desc string, seen *[]volumePath, paths []volumePath) {
 		for _, p := range paths {
 			p.path = strings.TrimRight(p.path, "/")
-			for _, c := range p.collisions(seen) {
+			for _, c := range p.collisions(*seen) {
 				warnings = append(warnings, fmt.Sprintf("volume %q (%s): overlapping paths: %s with %s", v.Name, desc, p, c))
 			}
-			seen = append(seen, p)
+			*seen = append(*seen, p)
 		}
 	}
 	for _, v := range volumes {
 		if v.ConfigMap != nil && v.ConfigMap.Items != nil {
-			overlap(v, fmt.Sprintf("ConfigMap %q", v.ConfigMap.Name), keyPaths(v.ConfigMap.Items, ""))
+			check(v, fmt.Sprintf("ConfigMap %q", v.ConfigMap.Name), new([]volumePath), keyPaths(v.ConfigMap.Items, ""))
 		}
 		if v.Secret != nil && v.Secret.Items != nil {
-			overlap(v, fmt.Sprintf("Secret %q", v.Secret.SecretName), keyPaths(v.Secret.Items, ""))
+			check(v, fmt.Sprintf("Secret %q", v.Secret.SecretName), new([]volumePath), keyPaths(v.Secret.Items, ""))
 		}
 		if v.DownwardAPI != nil && v.DownwardAPI.Items != nil {
-			overlap(v, "DownwardAPI", downwardPaths(v.DownwardAPI.Items, ""))
+			check(v, "DownwardAPI", new([]volumePath), downwardPaths(v.DownwardAPI.Items, ""))
 		}
 		if v.Projected == nil {
 			continue
 		}
-		// A projected volume's sources share one directory: every path is
-		// compared with those of all earlier sources.
-		var paths []volumePath
+		// A projected volume's sources share one directory: each source's
+		// paths are compared with those of the sources before it, and an
+		// empty source is pointed out where it stands.
+		var seen []volumePath
 		for _, s := range v.Projected.Sources {
 			if s == (corev1.VolumeProjection{}) {
 				warnings = append(warnings, fmt.Sprintf("volume %q (Projected) has no sources provided", v.Name))
 				continue
 			}
-			paths = append(paths, projectionPaths(s)...)
+			check(v, "Projected", &seen, projectionPaths(s))
 		}
-		overlap(v, "Projected", paths)
 	}
 	return warnings
 }
