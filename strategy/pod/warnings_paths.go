@@ -32,25 +32,26 @@ import (
 func volumePathWarnings(volumes []corev1.Volume) []string {
 	var warnings []string
 	// check compares each path with the earlier ones of the same volume,
-	// kept in seen, and adds it to them.
-	check := func(v corev1.Volume, desc string, seen *[]volumePath, paths []volumePath) {
+	// seen, and returns them with its paths added.
+	check := func(v corev1.Volume, desc string, seen, paths []volumePath) []volumePath {
 		for _, p := range paths {
 			p.path = strings.TrimRight(p.path, "/")
-			for _, c := range p.collisions(*seen) {
+			for _, c := range p.collisions(seen) {
 				warnings = append(warnings, fmt.Sprintf("volume %q (%s): overlapping paths: %s with %s", v.Name, desc, p, c))
 			}
-			*seen = append(*seen, p)
+			seen = append(seen, p)
 		}
+		return seen
 	}
 	for _, v := range volumes {
 		if v.ConfigMap != nil && v.ConfigMap.Items != nil {
-			check(v, fmt.Sprintf("ConfigMap %q", v.ConfigMap.Name), new([]volumePath), keyPaths(v.ConfigMap.Items, ""))
+			check(v, fmt.Sprintf("ConfigMap %q", v.ConfigMap.Name), nil, keyPaths(v.ConfigMap.Items, ""))
 		}
 		if v.Secret != nil && v.Secret.Items != nil {
-			check(v, fmt.Sprintf("Secret %q", v.Secret.SecretName), new([]volumePath), keyPaths(v.Secret.Items, ""))
+			check(v, fmt.Sprintf("Secret %q", v.Secret.SecretName), nil, keyPaths(v.Secret.Items, ""))
 		}
 		if v.DownwardAPI != nil && v.DownwardAPI.Items != nil {
-			check(v, "DownwardAPI", new([]volumePath), downwardPaths(v.DownwardAPI.Items, ""))
+			check(v, "DownwardAPI", nil, downwardPaths(v.DownwardAPI.Items, ""))
 		}
 		if v.Projected == nil {
 			continue
@@ -64,7 +65,7 @@ func volumePathWarnings(volumes []corev1.Volume) []string {
 				warnings = append(warnings, fmt.Sprintf("volume %q (Projected) has no sources provided", v.Name))
 				continue
 			}
-			check(v, "Projected", &seen, projectionPaths(s))
+			seen = check(v, "Projected", seen, projectionPaths(s))
 		}
 	}
 	return warnings
