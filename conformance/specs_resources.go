@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -86,9 +87,13 @@ var _ = Describe("resources: services", func() {
 
 	API("resources/a service's cluster IP may not change", func(f *F) {
 		obj := f.postQuietly("services", `{"metadata":{"name":"web"},"spec":{"ports":[{"port":80}]}}`)
-		Expect(obj["spec"].(map[string]any)["clusterIP"]).NotTo(BeEmpty())
+		allocated := obj["spec"].(map[string]any)["clusterIP"].(string)
+		// The new address must differ from the allocated one, which is
+		// random (a fixed 10.0.0.200 was envtest's allocation once in ~250
+		// runs, and the patch then changed nothing and succeeded).
+		other := otherAddress(allocated)
 		r := f.Do(Req{Method: http.MethodPatch, Path: "/api/v1/namespaces/" + f.NS + "/services/web", ContentType: ctMerge,
-			Body: `{"spec":{"clusterIP":"10.0.0.200","clusterIPs":["10.0.0.200"]}}`, NoRecord: true})
+			Body: `{"spec":{"clusterIP":"` + other + `","clusterIPs":["` + other + `"]}}`, NoRecord: true})
 		Expect(r.Code).To(Equal(http.StatusUnprocessableEntity), "body: %s", r.Body)
 		f.ClusterNote("patch clusterIP", r.Status)
 		// Changing the type to ExternalName drops the cluster IP.
@@ -114,6 +119,17 @@ var _ = Describe("resources: services", func() {
 		f.ClusterNote("table", map[string]any{"columns": t.ColumnDefinitions, "cells": t.Rows[0].Cells})
 	})
 })
+
+// otherAddress is an IPv4 address in the same /24 as ip, never ip itself.
+func otherAddress(ip string) string {
+	GinkgoHelper()
+	a, err := netip.ParseAddr(ip)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(a.Is4()).To(BeTrue(), "cluster IP %s", ip)
+	b := a.As4()
+	b[3] = b[3]%253 + 1 // in 1..253 and never b[3] itself
+	return netip.AddrFrom4(b).String()
+}
 
 var _ = Describe("resources: config and secrets", func() {
 	API("resources/config map validation and immutability", func(f *F) {
