@@ -92,14 +92,31 @@ var keyedField = regexp.MustCompile(`^(.*)\[((?:[^\]]*[^0-9\]][^\]]*)?)\]$`)
 // be overcommitted, not equal to) its limit. The message names the key.
 var requestAboveLimit = regexp.MustCompile(`: must be (?:less than or )?equal to (\S+) limit of `)
 
+// limitRequired is the other error of the requests loop of
+// ValidateResourceRequirements that is not reported on its key: a request
+// for a resource that cannot be overcommitted (an extended resource such as
+// example.com/gpu) with no limit is reported on the limits map, naming no
+// key, among the causes of the requests' keys (FINDINGS 25).
+const limitRequired = "Required value: Limit must be set for non overcommitable resources"
+
+// isLimitRequired reports whether c is that error.
+func isLimitRequired(c metav1.StatusCause) bool {
+	return c.Message == limitRequired && strings.HasSuffix(c.Field, ".limits")
+}
+
 // mapKeyOf gives the map a cause belongs to and the key whose iteration
-// reported it, ok false when the cause is not one of a map's.
+// reported it, ok false when the cause is not one of a map's. The key of a
+// limitRequired cause cannot be told: it belongs to the requests map, with
+// an empty key (orderMapKeys puts it after the map's other causes).
 func mapKeyOf(c metav1.StatusCause) (parent, key string, ok bool) {
 	if m := keyedField.FindStringSubmatch(c.Field); m != nil {
 		return m[1], m[2], true
 	}
 	if m := requestAboveLimit.FindStringSubmatch(c.Message); m != nil {
 		return c.Field, m[1], true
+	}
+	if isLimitRequired(c) {
+		return strings.TrimSuffix(c.Field, "limits") + "requests", "", true
 	}
 	// ValidateLabels and ValidateAnnotations (k8s.io/apimachinery) range
 	// over the map and report every key's and value's errors on the map
@@ -123,7 +140,9 @@ func mapKeyOf(c metav1.StatusCause) (parent, key string, ok bool) {
 // key's own causes in order, and the message, which lists the causes, is
 // rebuilt in the same order when it is exactly the list of the causes. A
 // request above its limit is reported on "P" itself, between the causes of
-// other keys: it is sorted with the key its message names. The order is not
+// other keys: it is sorted with the key its message names; a missing limit
+// of a resource that cannot be overcommitted, reported on "...limits" with
+// no key, is put after the requests' causes. The order is not
 // even evenly random: Go's small maps are walked from a random slot of
 // eight, so two keys come in insertion order seven times in eight (21 tries
 // of one request gave one order only; FINDINGS.md, finding 12).
@@ -149,6 +168,12 @@ func orderMapKeys(st *metav1.Status) {
 		}
 		run := sorted[i:j]
 		sort.SliceStable(run, func(a, b int) bool {
+			// A limitRequired cause names no key (and, the declarative
+			// pass dropping repeats, comes once whatever the number of
+			// keys that reported it): it goes last.
+			if la, lb := isLimitRequired(run[a]), isLimitRequired(run[b]); la || lb {
+				return !la && lb
+			}
 			_, ka, _ := mapKeyOf(run[a])
 			_, kb, _ := mapKeyOf(run[b])
 			return ka < kb

@@ -95,6 +95,30 @@ func TestOrderMapKeysSortsTheEmptyKey(t *testing.T) {
 	}
 }
 
+// Two orders kube-apiserver v1.37.2 gave to one create (FINDINGS 25): the
+// requests loop reports the missing limit of example.com/gpu on the limits
+// map, before or after the causes of the other requests.
+func TestOrderMapKeysPutsTheMissingLimitLast(t *testing.T) {
+	res := "spec.containers[0].resources"
+	missing := cause(res+".limits", limitRequired)
+	std := func(k string) metav1.StatusCause {
+		return cause(res+".requests["+k+"]", `Invalid value: "`+k+`": must be a standard resource for containers`)
+	}
+	limits := cause(res+".limits[app]", `Invalid value: "app": must be a standard resource for containers`)
+	a := status(limits, std("app"), std("c\ufffdu"), missing)
+	b := status(limits, std("c\ufffdu"), missing, std("app"))
+	c := status(limits, missing, std("app"), std("c\ufffdu"))
+	for _, s := range []*metav1.Status{a, b, c} {
+		orderMapKeys(s)
+	}
+	if !reflect.DeepEqual(a, b) || !reflect.DeepEqual(a, c) {
+		t.Fatalf("orders differ:\n%+v\n%+v\n%+v", a.Details.Causes, b.Details.Causes, c.Details.Causes)
+	}
+	if got := a.Details.Causes; got[0] != limits || got[3] != missing {
+		t.Fatalf("the limits map's cause moved or the missing limit is not last: %+v", got)
+	}
+}
+
 func TestOrderMapKeysLeavesListsAndOtherRunsAlone(t *testing.T) {
 	s := status(cause("spec.containers[1].name", "x"), cause("spec.containers[0].name", "y"), cause("spec.x[1]", "a"), cause("spec.x[0]", "b"))
 	want := *s
