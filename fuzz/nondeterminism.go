@@ -121,8 +121,10 @@ func mapKeyOf(c metav1.StatusCause) (parent, key string, ok bool) {
 	// ValidateLabels and ValidateAnnotations (k8s.io/apimachinery) range
 	// over the map and report every key's and value's errors on the map
 	// itself: the causes of two bad labels come in either order (FINDINGS
-	// 22); they are ordered by their message.
-	for _, m := range []string{"labels", "annotations", "nodeSelector"} {
+	// 22); they are ordered by their message. A label selector's
+	// matchLabels are checked by ValidateLabels too (ValidateLabelSelector;
+	// FINDINGS 26).
+	for _, m := range []string{"labels", "annotations", "nodeSelector", "matchLabels"} {
 		if c.Field == m || strings.HasSuffix(c.Field, "."+m) {
 			return c.Field, c.Message, true
 		}

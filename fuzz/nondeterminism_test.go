@@ -221,14 +221,16 @@ func TestSMPOrderDependent(t *testing.T) {
 }
 
 func TestOrderLabelErrors(t *testing.T) {
-	c := func(msg string) metav1.StatusCause {
-		return metav1.StatusCause{Type: metav1.CauseTypeFieldValueInvalid, Field: "metadata.labels", Message: msg}
-	}
-	a := &metav1.Status{Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{c(`Invalid value: "b": x`), c(`Invalid value: "a": y`)}}}
-	b := &metav1.Status{Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{c(`Invalid value: "a": y`), c(`Invalid value: "b": x`)}}}
-	orderMapKeys(a)
-	orderMapKeys(b)
-	if !reflect.DeepEqual(a.Details.Causes, b.Details.Causes) {
-		t.Errorf("label errors in the two orders stay different: %v, %v", a.Details.Causes, b.Details.Causes)
+	for _, field := range []string{"metadata.labels", "aggregationRule.clusterRoleSelectors[0].matchLabels"} {
+		c := func(msg string) metav1.StatusCause {
+			return metav1.StatusCause{Type: metav1.CauseTypeFieldValueInvalid, Field: field, Message: msg}
+		}
+		a := &metav1.Status{Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{c(`Invalid value: "b": x`), c(`Invalid value: "a": y`)}}}
+		b := &metav1.Status{Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{c(`Invalid value: "a": y`), c(`Invalid value: "b": x`)}}}
+		orderMapKeys(a)
+		orderMapKeys(b)
+		if !reflect.DeepEqual(a.Details.Causes, b.Details.Causes) {
+			t.Errorf("%s: errors in the two orders stay different: %v, %v", field, a.Details.Causes, b.Details.Causes)
+		}
 	}
 }
