@@ -89,8 +89,9 @@ var _ = Describe("resources: services", func() {
 		obj := f.postQuietly("services", `{"metadata":{"name":"web"},"spec":{"ports":[{"port":80}]}}`)
 		allocated := obj["spec"].(map[string]any)["clusterIP"].(string)
 		// The new address must differ from the allocated one, which is
-		// random (a fixed 10.0.0.200 was envtest's allocation once in ~250
-		// runs, and the patch then changed nothing and succeeded).
+		// random: a fixed 10.0.0.200 is, in envtest's 10.0.0.0/24, the
+		// allocated address about once in 250 runs, and the patch then
+		// changes nothing and is accepted.
 		other := otherAddress(allocated)
 		r := f.Do(Req{Method: http.MethodPatch, Path: "/api/v1/namespaces/" + f.NS + "/services/web", ContentType: ctMerge,
 			Body: `{"spec":{"clusterIP":"` + other + `","clusterIPs":["` + other + `"]}}`, NoRecord: true})
