@@ -146,6 +146,38 @@ var _ = Describe("pod rules", func() {
 		Expect(r.Code).To(Equal(http.StatusCreated), "body: %s", r.Body)
 	})
 
+	// validatePodResourceConsistency (pkg/apis/core/validation): pod-level
+	// requests at least the containers' aggregate requests, pod-level
+	// hugepage limits at least their aggregate limits (FINDINGS 27).
+	API("pod/pod-level resources must cover the containers' aggregate", func(f *F) {
+		// One resource per check: upstream ranges over the aggregate maps,
+		// so two resources' errors come in random order.
+		create := func(name string, ctr, pod corev1.ResourceRequirements) *Result {
+			p := basePod(name)
+			keepOffNodes(p)
+			p.Spec.Containers[0].Resources = ctr
+			p.Spec.Resources = &pod
+			return f.Do(Req{Method: http.MethodPost, Path: "/api/v1/namespaces/" + f.NS + "/pods", ContentType: ctJSON, Body: p})
+		}
+		list := func(kv ...string) corev1.ResourceList {
+			l := corev1.ResourceList{}
+			for i := 0; i < len(kv); i += 2 {
+				l[corev1.ResourceName(kv[i])] = resource.MustParse(kv[i+1])
+			}
+			return l
+		}
+		r := create("mem", corev1.ResourceRequirements{Requests: list("memory", "1Gi")}, corev1.ResourceRequirements{Requests: list("memory", "1")})
+		Expect(r.Code).To(Equal(http.StatusUnprocessableEntity), "body: %s", r.Body)
+		Expect(string(r.Body)).To(ContainSubstring("must be greater than or equal to aggregate container requests of 1Gi"))
+		r = create("huge", corev1.ResourceRequirements{Requests: list("memory", "1Gi"), Limits: list("hugepages-2Mi", "4Mi")},
+			corev1.ResourceRequirements{Requests: list("memory", "1Gi"), Limits: list("hugepages-2Mi", "2Mi")})
+		Expect(r.Code).To(Equal(http.StatusUnprocessableEntity), "body: %s", r.Body)
+		Expect(string(r.Body)).To(ContainSubstring("must be greater than or equal to aggregate container limits of 4Mi"))
+		r = create("ok", corev1.ResourceRequirements{Requests: list("memory", "1Gi"), Limits: list("hugepages-2Mi", "4Mi")},
+			corev1.ResourceRequirements{Requests: list("memory", "1Gi"), Limits: list("hugepages-2Mi", "4Mi")})
+		Expect(r.Code).To(Equal(http.StatusCreated), "body: %s", r.Body)
+	})
+
 	API("pod/in-tree volume sources are validated", func(f *F) {
 		p := basePod("iv")
 		keepOffNodes(p)

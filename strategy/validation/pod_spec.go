@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	resourcehelper "k8s.io/component-helpers/resource"
 )
 
 func validatePodSpec(spec *corev1.PodSpec, podMeta *metav1.ObjectMeta, fldPath *field.Path, opts podOpts) field.ErrorList {
@@ -207,11 +208,12 @@ func validatePodResourceClaims(podMeta *metav1.ObjectMeta, claims []corev1.PodRe
 }
 
 // validatePodResources mirrors validatePodResources (PodLevelResources is
-// beta/on): windows and claims checks, resource names/quantities, and the
-// "container limit <= pod limit" part of validatePodResourceConsistency.
-// The aggregate checks (pod requests >= sum of container requests, pod
-// hugepage limits >= aggregate container limits; component-helpers
-// AggregateContainerRequests/Limits) are not covered.
+// beta/on): windows and claims checks, resource names/quantities, and
+// validatePodResourceConsistency: pod requests at least the containers'
+// aggregate requests, pod hugepage limits at least their aggregate limits
+// (both aggregates from k8s.io/component-helpers/resource, as upstream;
+// FINDINGS 27), and every container limit at most the pod's. Upstream ranges
+// over the maps; Ephemera sorts the names (the order is random there).
 func validatePodResources(spec *corev1.PodSpec, podClaimNames sets.Set[string], fldPath *field.Path, opts podOpts) field.ErrorList {
 	if spec.Resources == nil {
 		return nil
@@ -225,6 +227,27 @@ func validatePodResources(spec *corev1.PodSpec, podClaimNames sets.Set[string], 
 		allErrs = append(allErrs, field.Forbidden(rp.Child("claims"), "claims may not be set for Resources at pod-level"))
 	}
 	allErrs = append(allErrs, validateResourceRequirements(spec.Resources, validatePodResourceName, podClaimNames, rp, opts)...)
+	pod := &corev1.Pod{Spec: *spec}
+	aggregate := resourcehelper.AggregateContainerRequests(pod, resourcehelper.PodResourcesOptions{})
+	for _, name := range sortedResourceNames(aggregate) {
+		podRequest, ok := spec.Resources.Requests[name]
+		if !ok {
+			continue
+		}
+		if q := aggregate[name]; q.Cmp(podRequest) > 0 {
+			allErrs = append(allErrs, field.Invalid(rp.Child("requests").Key(string(name)), podRequest.String(), fmt.Sprintf("must be greater than or equal to aggregate container requests of %s", q.String())))
+		}
+	}
+	aggregate = resourcehelper.AggregateContainerLimits(pod, resourcehelper.PodResourcesOptions{})
+	for _, name := range sortedResourceNames(aggregate) {
+		podLimit, ok := spec.Resources.Limits[name]
+		if !ok || !isHugePageResourceName(name) {
+			continue
+		}
+		if q := aggregate[name]; q.Cmp(podLimit) > 0 {
+			allErrs = append(allErrs, field.Invalid(rp.Child("limits").Key(string(name)), podLimit.String(), fmt.Sprintf("must be greater than or equal to aggregate container limits of %s", q.String())))
+		}
+	}
 	for i, c := range spec.Containers {
 		for _, name := range sortedResourceNames(c.Resources.Limits) {
 			podLimit, ok := spec.Resources.Limits[name]
