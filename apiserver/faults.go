@@ -38,6 +38,10 @@ func installFaults(config *genericapiserver.Config, optsGetter *registry.RESTOpt
 	}
 	config.FlowControl = set.FlowControl()
 	wrapAPIHandler(config, func(h http.Handler) http.Handler { return faults.WithFaults(h, set, Codecs) })
+	build := config.BuildHandlerChainFunc
+	config.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
+		return faults.WithServerContext(build(h, c))
+	}
 	optsGetter.Decorator = set.Decorate(optsGetter.Decorator)
 }
 

@@ -40,6 +40,21 @@ type facts struct {
 
 type factsKey struct{}
 
+// serverContextKey holds the context net/http gave the request (see
+// WithServerContext).
+type serverContextKey struct{}
+
+// WithServerContext keeps the context net/http gives each request, which
+// ends only when the whole handler chain has returned, for the Timeout
+// fault. It must wrap the chain outside kube-apiserver's timeout filter
+// (DefaultBuildHandlerChain does not expose one, so it wraps the chain).
+func WithServerContext(handler http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx := req.Context()
+		handler.ServeHTTP(w, req.WithContext(context.WithValue(ctx, serverContextKey{}, ctx)))
+	})
+}
+
 // requestFrom describes the request of ctx for matching; false for
 // requests that are not resource requests (/healthz, discovery).
 func requestFrom(ctx context.Context) (*request, bool) {
@@ -153,10 +168,19 @@ func timeout(ctx context.Context, f *TimeoutFault, w http.ResponseWriter, req *h
 	} else {
 		<-ctx.Done()
 	}
-	// The deadline passed: the timeout filter has answered the client. The
-	// handler, had it run, would now fail as a request finished after its
-	// deadline fails (pkg/endpoints/handlers/finisher/finisher.go); that is
-	// what the audit log records. The response writer already refuses it.
+	// The deadline passed, and the timeout filter wakes on it as this does.
+	// Were this to write first, the timeout filter would find the response
+	// begun and abort it (baseTimeoutWriter.timeout panics with
+	// http.ErrAbortHandler), and a client retries a GET on a closed
+	// HTTP/1.1 connection: the fault would not be seen. So wait until the
+	// chain has returned, which it does once the timeout filter has
+	// answered 504 (net/http then ends the request's own context).
+	if server, ok := ctx.Value(serverContextKey{}).(context.Context); ok {
+		<-server.Done()
+	}
+	// The handler, had it run, would now fail as a request finished after
+	// its deadline fails (pkg/endpoints/handlers/finisher/finisher.go); that
+	// is what the audit log records. The response writer refuses it.
 	err := apierrors.NewTimeoutError(fmt.Sprintf("request did not complete within requested timeout - %s", ctx.Err()), 0)
 	responsewriters.ErrorNegotiated(err, serializer, requestGroupVersion(ctx), w, req)
 }
