@@ -106,7 +106,8 @@ func (s *Set) Load(f *File) error {
 }
 
 // WatchFile starts reloading the file into the set whenever its content
-// differs from what it is now, checking every interval, until ctx ends. A
+// differs from what it is now, checking every interval, until ctx ends (a
+// change is loaded once it has stayed for an interval). A
 // file that does not parse or validate leaves the rules as they were.
 // report, if set, is told of every reload (nil error) and every failed one.
 func (s *Set) WatchFile(ctx context.Context, path string, interval time.Duration, report func(error)) {
@@ -120,6 +121,8 @@ func (s *Set) WatchFile(ctx context.Context, path string, interval time.Duration
 func (s *Set) watchFile(ctx context.Context, path string, interval time.Duration, last []byte, report func(error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var pending []byte // a new content read once
+	seen := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -128,9 +131,18 @@ func (s *Set) watchFile(ctx context.Context, path string, interval time.Duration
 		}
 		data, err := os.ReadFile(path)
 		if err != nil || bytes.Equal(data, last) {
+			pending, seen = nil, false
 			continue
 		}
-		last = data
+		// A new content is loaded once two reads an interval apart agree:
+		// a writer that truncates first (os.WriteFile, most editors) can
+		// be read half-way, and an empty or cut file would replace the
+		// rules or report an error the user never wrote.
+		if !seen || !bytes.Equal(data, pending) {
+			pending, seen = data, true
+			continue
+		}
+		last, pending, seen = data, nil, false
 		f, err := ParseFile(data)
 		if err == nil {
 			err = s.Load(f)
