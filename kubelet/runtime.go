@@ -174,6 +174,17 @@ func (k *Kubelet) runContainer(pod *corev1.Pod, spec *corev1.Container, podIP st
 	}
 	// A PID 1 runc cannot execute is reported through containerExited.
 	_ = rc.Start()
+	// The pod may have been deleted while the container was being built
+	// (services, volumes): syncDeleted's stop found nothing in the runtime
+	// then, so the kill is delivered here. Checked after the start, so
+	// that one of the two always sees the other; a second SIGTERM is
+	// harmless.
+	k.mu.Lock()
+	killAt := c.killAt
+	k.mu.Unlock()
+	if killAt != nil {
+		rc.Stop(max(time.Until(*killAt), 0))
+	}
 }
 
 // waitForServices waits (a few seconds at most) until the services are
