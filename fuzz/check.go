@@ -17,6 +17,7 @@ limitations under the License.
 package fuzz
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -203,8 +204,8 @@ func createdName(ans [2]Answer) string {
 // Forget deletes what a create execution made, on each server the object
 // its answer names, at path(name) (nil: a pod in the harness namespace). An
 // object with the execution's own name goes to the background reaper; one
-// the input named (or generated) is deleted before the next execution,
-// which might name it again.
+// the input named (or generated) is removed for good before the next
+// execution, which might name it again (removeNow).
 func (h *Harness) Forget(path func(string) string, own string, ans [2]Answer, dryRun bool) {
 	if dryRun {
 		return
@@ -223,9 +224,25 @@ func (h *Harness) Forget(path func(string) string, own string, ans [2]Answer, dr
 			}
 			return // the reaper deletes on both servers
 		default:
-			h.servers[i].send(Request{Method: http.MethodDelete, Path: path(url.PathEscape(name))}, i)
+			h.servers[i].removeNow(path(url.PathEscape(name)))
 		}
 	}
+}
+
+// removeNow deletes the object at path at once. A DELETE alone can leave it
+// there, terminating: with finalizers (the fuzzer writes them) or, for a
+// pod on a node, for its grace period. A later create of the name would
+// then be answered 409 "object is being deleted", and the read back would
+// find an object the refused create did not make. So the DELETE asks for
+// no grace period, and an object still there loses its finalizers, which
+// completes its deletion (genericregistry.Store.Update,
+// ShouldDeleteDuringUpdate).
+func (s *server) removeNow(path string) {
+	a := s.do(http.MethodDelete, path+"?gracePeriodSeconds=0", "", nil)
+	if a.Err != nil || a.Code >= 300 || !bytes.Contains(a.Body, []byte(`"deletionTimestamp"`)) {
+		return
+	}
+	s.do(http.MethodPatch, path, "application/merge-patch+json", []byte(`{"metadata":{"finalizers":null}}`))
 }
 
 // ECInvariant checks what the pods/ephemeralcontainers update strategy

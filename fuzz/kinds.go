@@ -89,11 +89,20 @@ func BodyOf(k Kind, contentType string, body, edits []byte) []byte {
 
 // CheckCreate is one execution of a create target: it POSTs the fuzzed
 // document payload of kind k to its collection on both servers, as the
-// n-th object of target (cluster-scoped names are shared by every fuzz
-// worker on the one reference server: the harness namespace, one per
-// worker, makes them unique), compares, and deletes what was stored.
+// n-th object of target, compares, and deletes what was stored.
+// Cluster-scoped names are shared by every fuzz worker on the one reference
+// server: the harness namespace, one per worker, makes the execution's own
+// name unique, and a name the input spells out is held by one worker at a
+// time (clusterLock).
 func (h *Harness) CheckCreate(t *testing.T, target string, n int, mode uint8, k Kind, opts Options, payload []byte) {
 	t.Helper()
+	if !k.Namespaced {
+		l, err := lockClusterScoped(h.servers[1].host)
+		if err != nil {
+			t.Fatalf("locking the reference server's cluster-scoped names: %v", err)
+		}
+		defer l.unlock()
+	}
 	name := h.NS + "-" + strconv.Itoa(n)
 	var vars [2]map[string]string
 	for i := range vars {

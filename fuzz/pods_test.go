@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 // `make test` a missing binary skips, inside it fails. A reference server
 // handed over through ReferenceKubeconfigEnv (a fuzz worker's, or one
 // started some other way) needs no binaries here.
-func harness(f *testing.F) *Harness {
+func harness(f testing.TB) *Harness {
 	if os.Getenv(ReferenceKubeconfigEnv) == "" {
 		referencetest.Assets(f, "kube-apiserver", "etcd")
 	}

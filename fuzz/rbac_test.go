@@ -17,7 +17,12 @@ limitations under the License.
 package fuzz
 
 import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // rbacSeeds are valid and invalid objects of each RBAC kind; mode%4 picks
@@ -63,4 +68,62 @@ func FuzzRBACCreate(f *testing.F) {
 		n++
 		h.CheckCreate(t, "FuzzRBACCreate", n, mode, kind, opts, payload)
 	})
+}
+
+// TestLiteralNamesAreFreeAgain: an input may spell out a name instead of
+// the execution's own, and the fuzzer sends it again and again. FINDINGS
+// 28: a ClusterRole with a finalizer stayed, terminating, after the
+// cleanup's DELETE, so the next create of its name was refused (409
+// "object is being deleted") and another worker's Ephemera, which never had
+// it, disagreed. The cleanup must leave nothing, on both servers.
+func TestLiteralNamesAreFreeAgain(t *testing.T) {
+	h := harness(t)
+	for _, k := range []Kind{RBACKinds[1], RBACKinds[0]} { // ClusterRole, Role
+		name := "literal-" + h.NS
+		payload := []byte(`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"` + k.Kind + `","metadata":{"name":"` + name + `","finalizers":["example.com/key"]}}`)
+		for i := 0; i < 2; i++ {
+			// Fails the test if the second create is refused: both
+			// servers would answer 409, and the read back finds an
+			// object the refused create did not make.
+			h.CheckCreate(t, t.Name(), i, 0, k, Options{}, payload)
+		}
+		for i, a := range h.Do(Request{Method: http.MethodGet, Path: h.ObjectPath(k)(name)}) {
+			if a.Code != http.StatusNotFound {
+				t.Errorf("%s %s on %s after the cleanup: %d %s", k.Kind, name, ServerNames[i], a.Code, a.Body)
+			}
+		}
+	}
+}
+
+// TestClusterLockExcludes: the lock that keeps fuzz workers off each
+// other's cluster-scoped names is held by one holder at a time (flock on
+// separate open files excludes within a process too).
+func TestClusterLockExcludes(t *testing.T) {
+	host := "test-" + t.Name()
+	t.Cleanup(func() { _ = os.Remove(filepath.Join(os.TempDir(), "ephemera-fuzz-"+host+".lock")) })
+	first, err := lockClusterScoped(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var second atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l, err := lockClusterScoped(host)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		second.Store(true)
+		l.unlock()
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if second.Load() {
+		t.Fatal("a second holder took the lock while the first held it")
+	}
+	first.unlock()
+	<-done
+	if !second.Load() {
+		t.Error("the second holder never got the lock")
+	}
 }
