@@ -32,23 +32,20 @@ import (
 // that worker's Ephemera, which never saw the other worker's object,
 // answers 201 (FINDINGS 28). The lock is a flock(2) on a file named for
 // the reference server, taken for the whole execution: its create, the
-// read back and the cleanup, after which the name is free again.
+// read back and the cleanup, after which the name is free again. The file
+// is opened once per process (flock excludes between open files, so two
+// Harnesses of one process exclude each other too).
 type clusterLock struct{ f *os.File }
 
-func lockClusterScoped(referenceHost string) (*clusterLock, error) {
+func openClusterLock(referenceHost string) (*clusterLock, error) {
 	name := strings.NewReplacer(":", "_", "/", "_", "[", "_", "]", "_").Replace(referenceHost)
 	f, err := os.OpenFile(filepath.Join(os.TempDir(), "ephemera-fuzz-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
 	return &clusterLock{f}, nil
 }
 
-func (l *clusterLock) unlock() {
-	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
-	_ = l.f.Close()
-}
+func (l *clusterLock) lock() error { return syscall.Flock(int(l.f.Fd()), syscall.LOCK_EX) }
+
+func (l *clusterLock) unlock() { _ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN) }

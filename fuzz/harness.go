@@ -63,6 +63,7 @@ type Harness struct {
 	fixture *Fixture    // the current fixture pod, reused while untouched
 	n       int         // names fixture pods
 	reap    chan string // paths of objects to delete in the background
+	cluster *clusterLock
 }
 
 type server struct {
@@ -119,6 +120,9 @@ func newHarness() (*Harness, error) {
 		}
 		hc.Timeout = requestTimeout
 		h.servers[i] = &server{name: ServerNames[i], host: strings.TrimSuffix(cfg.Host, "/"), http: hc}
+	}
+	if h.cluster, err = openClusterLock(h.servers[1].host); err != nil {
+		return nil, err
 	}
 	ns := []byte(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"` + h.NS + `"}}`)
 	for _, r := range h.Do(Request{Method: http.MethodPost, Path: "/api/v1/namespaces", ContentType: "application/json", Body: ns}) {

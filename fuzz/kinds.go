@@ -97,11 +97,10 @@ func BodyOf(k Kind, contentType string, body, edits []byte) []byte {
 func (h *Harness) CheckCreate(t *testing.T, target string, n int, mode uint8, k Kind, opts Options, payload []byte) {
 	t.Helper()
 	if !k.Namespaced {
-		l, err := lockClusterScoped(h.servers[1].host)
-		if err != nil {
+		if err := h.cluster.lock(); err != nil {
 			t.Fatalf("locking the reference server's cluster-scoped names: %v", err)
 		}
-		defer l.unlock()
+		defer h.cluster.unlock()
 	}
 	name := h.NS + "-" + strconv.Itoa(n)
 	var vars [2]map[string]string

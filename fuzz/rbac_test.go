@@ -101,21 +101,28 @@ func TestLiteralNamesAreFreeAgain(t *testing.T) {
 func TestClusterLockExcludes(t *testing.T) {
 	host := "test-" + t.Name()
 	t.Cleanup(func() { _ = os.Remove(filepath.Join(os.TempDir(), "ephemera-fuzz-"+host+".lock")) })
-	first, err := lockClusterScoped(host)
+	first, err := openClusterLock(host)
 	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := openClusterLock(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.f.Close(); other.f.Close() })
+	if err := first.lock(); err != nil {
 		t.Fatal(err)
 	}
 	var second atomic.Bool
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		l, err := lockClusterScoped(host)
-		if err != nil {
+		if err := other.lock(); err != nil {
 			t.Error(err)
 			return
 		}
 		second.Store(true)
-		l.unlock()
+		other.unlock()
 	}()
 	time.Sleep(100 * time.Millisecond)
 	if second.Load() {
