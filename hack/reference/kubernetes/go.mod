@@ -3,6 +3,12 @@
 // from its internals (cmd/bootstrappolicy, cmd/internaltypes), all with the flags
 // of hack/reference/goenv.sh, so they share one compile. It is separate from the
 // main module so that Ephemera itself never depends on k8s.io/kubernetes.
+//
+// One requirement is above v1.37.2's: go.yaml.in/yaml/v3 v3.0.5 (v1.37.2 has
+// v3.0.4). The two differ in comments and their go.mod only, so the binaries
+// behave the same; the main module has v3.0.5 (from gomega), and with the same
+// version the k8s.io packages above it (kube-openapi, managedfields, CEL, the
+// apiserver) compile once for both modules (see the Makefile's flags).
 module github.com/ephemera-dev/ephemera/hack/reference/kubernetes
 
 go 1.26.0
@@ -112,7 +118,7 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
-	go.yaml.in/yaml/v3 v3.0.4 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.54.0 // indirect
 	golang.org/x/exp v0.0.0-20260410095643-746e56fc9e2f // indirect
 	golang.org/x/net v0.57.0 // indirect
