@@ -145,16 +145,15 @@ func superviseChild(t *testing.T, mode string) ([]string, string, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestNoHostAccessChild$", "-test.v", "-test.timeout=20m",
 		"-ginkgo.label-filter=kubelet", "-ginkgo.no-color")
-	// MALLOC_ARENA_MAX: built with cgo (go test's default where a C
-	// compiler is found; make test builds without), the test binary
-	// links glibc. The first time
-	// a thread other than the main one needs a malloc arena, glibc sizes
-	// its arena limit by the number of CPUs (arena_get2, __get_nprocs),
-	// reading /sys/devices/system/cpu/online and then /proc/stat: a host
-	// read by the C library, not by the simulation, at a moment that
-	// depends on which OS thread first runs C code (seen once after the
-	// filter was in place). With arena_max set glibc takes the limit from
-	// it and reads nothing.
+	// MALLOC_ARENA_MAX: built with cgo (go test's default where a C compiler
+	// is found; make test builds without), the test binary links glibc. The
+	// first time a thread other than the main one needs a malloc arena,
+	// glibc sizes its arena limit by the number of CPUs (arena_get2,
+	// __get_nprocs), reading /sys/devices/system/cpu/online and then
+	// /proc/stat: a host read by the C library, not by the simulation, at a
+	// moment that depends on which OS thread first runs C code (seen once
+	// after the filter was in place). With arena_max set glibc takes the
+	// limit from it and reads nothing.
 	cmd.Env = append(os.Environ(), childEnv+"="+mode, "MALLOC_ARENA_MAX=2")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
