@@ -16,6 +16,14 @@ KUBEBUILDER_ASSETS = $(shell hack/reference-binaries.sh 2>/dev/null | tail -n1)
 # turns it back on.
 export CGO_ENABLED := 0
 export GOFLAGS := -trimpath $(GOFLAGS)
+# go test's own vet pass is off: lint's `go vet ./...` runs vet's whole
+# analyzer set, a superset of go test's, over every package and its tests.
+# vet computes facts for every dependency, so go test's smaller set would
+# analyze the whole graph (about 1,000 packages) again, and again under
+# -race: minutes of `make test` on a cold machine.
+# Test binaries are linked without DWARF (-w): nothing here runs them under
+# a debugger, stack traces do not need it, and each link is a fifth shorter.
+TESTFLAGS := -vet=off -ldflags=-w
 BIN := bin
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
@@ -32,7 +40,7 @@ BENCHTIME ?= 2s
 # checked against the Go checksum database.
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test unit conformance conformance-all differential differential-audit bench fuzz lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit race race-build conformance conformance-test conformance-all differential differential-audit bench fuzz lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -46,24 +54,53 @@ build:
 reference:
 	hack/reference-binaries.sh
 
-## test: vet, unit and integration tests, and the conformance suite on
-## Ephemera and on envtest (a real kube-apiserver) with the differential check.
-test: lint unit conformance-all
+## test: vet, unit and integration tests, the storage backend under the race
+## detector, and the conformance suite on Ephemera and on envtest (a real
+## kube-apiserver) with the differential check.
+#
+# The race build runs beside conformance-all, at the lowest priority: the
+# suite's runs mostly wait on their servers (on the 2-core machine two thirds
+# of the CPU is idle while they run), and the race build is minutes of
+# compiling that would otherwise run alone. The race test itself runs after
+# them, alone.
+test: lint unit
+	$(MAKE) -j2 conformance-all race-build
+	$(MAKE) race
 
-# The conformance package runs in conformance-all, on each target; the
-# storage backend, where data races would hide, runs under the race detector.
-# Tests that compare with the reference binaries skip without them, except
-# here: EPHEMERA_REQUIRE_REFERENCE makes a missing binary fail
-# (internal/referencetest).
+# The conformance package runs in conformance-all, on each target, and the
+# storage backend in race. Tests that compare with the reference binaries
+# skip without them, except here: EPHEMERA_REQUIRE_REFERENCE makes a missing
+# binary fail (internal/referencetest).
 unit: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test -count=1 $$($(GO) list ./... | grep -v -e /conformance$$ -e /storage/memory$$)
-	CGO_ENABLED=1 $(GO) test -count=1 -race ./storage/memory/
+	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) EPHEMERA_REQUIRE_REFERENCE=1 $(GO) test $(TESTFLAGS) -count=1 $$($(GO) list ./... | grep -v -e /conformance$$ -e /storage/memory$$)
+
+## race: the storage backend's tests, upstream's storage test suite among
+## them, under the race detector: data races would hide there. The test
+## imports about 1,000 packages, which -race compiles again, so the build is
+## niced (see test).
+RACE_TEST := $(CURDIR)/_output/memory.race.test
+race-build:
+	CGO_ENABLED=1 nice -n 19 $(GO) test $(TESTFLAGS) -race -c -o $(RACE_TEST) ./storage/memory/
+
+race: race-build
+	cd storage/memory && $(RACE_TEST) -test.count=1 -test.timeout 10m
+
+# The suite's test binary, built once and run by conformance, differential
+# and differential-audit: conformance-all runs the suite six times, and each
+# `go test` would link the binary again. `go test -c` relinks only when the
+# binary is out of date. The binary runs in the package's directory, as
+# go test runs it.
+CONFORMANCE_TEST := $(CURDIR)/_output/conformance.test
+run_conformance = cd conformance && KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(CONFORMANCE_TEST) -test.v -test.timeout 20m
+
+conformance-test:
+	$(GO) test $(TESTFLAGS) -c -o $(CONFORMANCE_TEST) ./conformance/
 
 ## conformance: run the suite on TARGET=ephemera|ephemera-cluster|envtest|kubeconfig=PATH
 ## (ephemera-cluster, formerly ephemera-kubelet: Ephemera's cluster mode, so the kubelet
 ## and cluster tiers run too).
-conformance: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args $(conformance_args) -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))$(report_suffix)
+conformance: reference conformance-test
+	$(run_conformance) $(conformance_args) -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))$(report_suffix)
 
 # Every target runs once with JSON clients and once with protobuf clients:
 # the differential covers ephemera and envtest with both, cluster mode runs
@@ -79,15 +116,15 @@ conformance-all: reference
 	$(MAKE) differential-audit
 
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
-differential: reference
-	KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args $(conformance_args) -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential$(report_suffix)
+differential: reference conformance-test
+	$(run_conformance) $(conformance_args) -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential$(report_suffix)
 
 ## differential-audit: the API tier on Ephemera and envtest under two audit
 ## policies (Metadata, RequestResponse); the audit events of every scenario
 ## must be equal once normalized (conformance/audit.go).
-differential-audit: reference
+differential-audit: reference conformance-test
 	for level in metadata requestresponse; do \
-	  KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(GO) test -v -count=1 -timeout 20m ./conformance/ -args -ginkgo.no-color -ginkgo.label-filter=api \
+	  $(run_conformance) -ginkgo.no-color -ginkgo.label-filter=api \
 	    -differential=ephemera,envtest -audit-policy=$(CURDIR)/conformance/testdata/audit-$$level.yaml \
 	    -report-dir=$(CURDIR)/_output/conformance/audit-$$level || exit 1; \
 	done
