@@ -40,7 +40,7 @@ BENCHTIME ?= 2s
 # checked against the Go checksum database.
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test unit race race-build conformance conformance-test conformance-all differential differential-audit bench fuzz lint reference openapi kind-image kind-e2e clean
+.PHONY: run build test unit-then-conformance unit race race-build conformance conformance-test conformance-all differential differential-audit bench fuzz lint reference openapi kind-image kind-e2e clean
 
 ## run: build and start `ephemera serve` with in-memory storage; prints the kubeconfig path.
 run: build
@@ -58,14 +58,20 @@ reference:
 ## detector, and the conformance suite on Ephemera and on envtest (a real
 ## kube-apiserver) with the differential check.
 #
-# The race build runs beside conformance-all, at the lowest priority: the
-# suite's runs mostly wait on their servers (on the 2-core machine two thirds
-# of the CPU is idle while they run), and the race build is minutes of
-# compiling that would otherwise run alone. The race test itself runs after
-# them, alone.
-test: lint unit
-	$(MAKE) -j2 conformance-all race-build
+# After lint, the race build runs beside the tests (unit, then
+# conformance-all), at the lowest priority: the tests leave much of the CPU
+# idle while they wait on their servers (on the 2-core machine a quarter
+# during the unit tests, two thirds during the suite's runs), and the race
+# build is minutes of compiling that would otherwise run alone. The race test
+# itself runs after them, alone: upstream's storage suite waits 150 ms for
+# watch events, too short for a starved process.
+test: lint
+	$(MAKE) -j2 unit-then-conformance race-build
 	$(MAKE) race
+
+unit-then-conformance:
+	$(MAKE) unit
+	$(MAKE) conformance-all
 
 # The conformance package runs in conformance-all, on each target, and the
 # storage backend in race. Tests that compare with the reference binaries
@@ -88,10 +94,10 @@ race: race-build
 # The suite's test binary, built once and run by conformance, differential
 # and differential-audit: conformance-all runs the suite six times, and each
 # `go test` would link the binary again. `go test -c` relinks only when the
-# binary is out of date. The binary runs in the package's directory, as
-# go test runs it.
+# binary is out of date. Recipes run it in the package's directory, as go
+# test runs it.
 CONFORMANCE_TEST := $(CURDIR)/_output/conformance.test
-run_conformance = cd conformance && KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(CONFORMANCE_TEST) -test.v -test.timeout 20m
+run_conformance = KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) $(CONFORMANCE_TEST) -test.v -test.timeout 20m
 
 conformance-test:
 	$(GO) test $(TESTFLAGS) -c -o $(CONFORMANCE_TEST) ./conformance/
@@ -100,7 +106,7 @@ conformance-test:
 ## (ephemera-cluster, formerly ephemera-kubelet: Ephemera's cluster mode, so the kubelet
 ## and cluster tiers run too).
 conformance: reference conformance-test
-	$(run_conformance) $(conformance_args) -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))$(report_suffix)
+	cd conformance && $(run_conformance) $(conformance_args) -target=$(TARGET) -report-dir=$(CURDIR)/_output/conformance/$(subst =,-,$(subst /,_,$(TARGET)))$(report_suffix)
 
 # Every target runs once with JSON clients and once with protobuf clients:
 # the differential covers ephemera and envtest with both, cluster mode runs
@@ -117,13 +123,13 @@ conformance-all: reference
 
 ## differential: run the API tier on Ephemera and envtest in one run and compare.
 differential: reference conformance-test
-	$(run_conformance) $(conformance_args) -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential$(report_suffix)
+	cd conformance && $(run_conformance) $(conformance_args) -differential=ephemera,envtest -report-dir=$(CURDIR)/_output/conformance/differential$(report_suffix)
 
 ## differential-audit: the API tier on Ephemera and envtest under two audit
 ## policies (Metadata, RequestResponse); the audit events of every scenario
 ## must be equal once normalized (conformance/audit.go).
 differential-audit: reference conformance-test
-	for level in metadata requestresponse; do \
+	cd conformance && for level in metadata requestresponse; do \
 	  $(run_conformance) -ginkgo.no-color -ginkgo.label-filter=api \
 	    -differential=ephemera,envtest -audit-policy=$(CURDIR)/conformance/testdata/audit-$$level.yaml \
 	    -report-dir=$(CURDIR)/_output/conformance/audit-$$level || exit 1; \
