@@ -19,6 +19,7 @@ package admission
 import (
 	"context"
 	"errors"
+	"sync"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -55,7 +56,7 @@ func newPodSecurity(getNamespace NamespaceGetter, listPods PodLister, emulation 
 	if err != nil {
 		return nil, err
 	}
-	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), emulation)
+	evaluator, err := evaluatorFor(emulation)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +75,36 @@ func newPodSecurity(getNamespace NamespaceGetter, listPods PodLister, emulation 
 		return nil, err
 	}
 	return &podSecurity{delegate: a}, nil
+}
+
+// evaluators are the library's check evaluators, one per emulated version
+// and process: building one indexes every check by level and version, and
+// an evaluator only reads that index (the plugin calls it from concurrent
+// requests already).
+var evaluators struct {
+	sync.Mutex
+	byVersion map[string]policy.Evaluator
+}
+
+func evaluatorFor(emulation *psaapi.Version) (policy.Evaluator, error) {
+	key := ""
+	if emulation != nil {
+		key = emulation.String()
+	}
+	evaluators.Lock()
+	defer evaluators.Unlock()
+	if e, ok := evaluators.byVersion[key]; ok {
+		return e, nil
+	}
+	e, err := policy.NewEvaluator(policy.DefaultChecks(), emulation)
+	if err != nil {
+		return nil, err
+	}
+	if evaluators.byVersion == nil {
+		evaluators.byVersion = map[string]policy.Evaluator{}
+	}
+	evaluators.byVersion[key] = e
+	return e, nil
 }
 
 func (p *podSecurity) Handles(op admission.Operation) bool {

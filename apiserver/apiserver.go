@@ -48,11 +48,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
-	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
-	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	restclient "k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
@@ -212,9 +210,9 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 
 	config := genericapiserver.NewConfig(Codecs)
 	config.EffectiveVersion = effectiveVersion()
-	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, definitionNamer())
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
-	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, openapinamer.NewDefinitionNamer(namerScheme))
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, definitionNamer())
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
 	config.SkipOpenAPIInstallation = true // installLazyOpenAPI serves them
 	config.ExternalAddress = net.JoinHostPort(urlHost, port)
@@ -225,14 +223,10 @@ func newServer(cfg Config, listener net.Listener) (*Server, error) {
 	config.ShutdownWatchTerminationGracePeriod = 2 * time.Second
 	config.PublicAddress = net.ParseIP("127.0.0.1")
 
-	cert, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", certs.CertPEM, certs.KeyPEM)
-	if err != nil {
-		return nil, err
-	}
 	conns := newConnTracker(listener)
 	config.SecureServing = &genericapiserver.SecureServingInfo{
 		Listener:     conns,
-		Cert:         cert,
+		Cert:         certs.Content,
 		DisableHTTP2: cfg.DisableHTTP2,
 	}
 	s.loopback = newPipeListener(listener.Addr())

@@ -28,6 +28,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 )
 
 // servingCerts is a self-signed CA and a serving certificate it signed, all
@@ -40,6 +42,9 @@ type servingCerts struct {
 	CertPEM  []byte
 	KeyPEM   []byte
 	NotAfter time.Time
+	// Content is the certificate and key for SecureServingInfo, parsed
+	// once: static content that the servers only read.
+	Content dynamiccertificates.CertKeyContentProvider
 }
 
 // servingCertsFor returns the serving certificates of a server bound to
@@ -97,7 +102,11 @@ func newServingCerts(extraHosts ...string) (*servingCerts, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &servingCerts{CACert: ca.pem, CertPEM: certPEM, KeyPEM: keyPEM, NotAfter: tmpl.NotAfter}, nil
+	content, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", certPEM, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	return &servingCerts{CACert: ca.pem, CertPEM: certPEM, KeyPEM: keyPEM, NotAfter: tmpl.NotAfter, Content: content}, nil
 }
 
 // certificateAuthority is one of the server's CAs: the serving CA, or the

@@ -17,6 +17,8 @@ limitations under the License.
 package apiserver
 
 import (
+	"sync"
+
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -26,6 +28,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 
 	strategyrbac "github.com/ephemera-dev/ephemera/strategy/rbac"
 )
@@ -76,3 +79,10 @@ var namerScheme = func() *runtime.Scheme {
 	must(admissionregistrationv1.AddToScheme(s))
 	return s
 }()
+
+// definitionNamer names the OpenAPI definitions of every server in the
+// process: NewDefinitionNamer walks every kind of namerScheme, and the namer
+// only reads the map it builds (k8s.io/apiserver/pkg/endpoints/openapi).
+var definitionNamer = sync.OnceValue(func() *openapinamer.DefinitionNamer {
+	return openapinamer.NewDefinitionNamer(namerScheme)
+})
