@@ -36,7 +36,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
-	psaapi "k8s.io/pod-security-admission/api"
 	"k8s.io/utils/ptr"
 )
 
@@ -50,9 +49,7 @@ type NamespaceGetter func(ctx context.Context, name string) (*corev1.Namespace, 
 // chain that orders them among k8s.io/apiserver's webhook and policy plugins
 // is assembled by Assemble.
 func NewPlugins(getNamespace NamespaceGetter, listPods PodLister) (map[string]admission.Interface, error) {
-	// PodSecurity checks "latest" against kube-apiserver 1.37's policies.
-	emulation := psaapi.MajorMinorVersion(1, 37)
-	ps, err := newPodSecurity(getNamespace, listPods, &emulation)
+	ps, err := newPodSecurity(getNamespace, listPods)
 	if err != nil {
 		return nil, err
 	}

@@ -51,12 +51,12 @@ type podSecurity struct {
 
 var _ admission.ValidationInterface = &podSecurity{}
 
-func newPodSecurity(getNamespace NamespaceGetter, listPods PodLister, emulation *psaapi.Version) (*podSecurity, error) {
+func newPodSecurity(getNamespace NamespaceGetter, listPods PodLister) (*podSecurity, error) {
 	cfg, err := psaconfig.LoadFromData(nil) // the defaults
 	if err != nil {
 		return nil, err
 	}
-	evaluator, err := evaluatorFor(emulation)
+	evaluator, err := sharedEvaluator()
 	if err != nil {
 		return nil, err
 	}
@@ -77,35 +77,14 @@ func newPodSecurity(getNamespace NamespaceGetter, listPods PodLister, emulation 
 	return &podSecurity{delegate: a}, nil
 }
 
-// evaluators are the library's check evaluators, one per emulated version
-// and process: building one indexes every check by level and version, and
-// an evaluator only reads that index (the plugin calls it from concurrent
-// requests already).
-var evaluators struct {
-	sync.Mutex
-	byVersion map[string]policy.Evaluator
-}
-
-func evaluatorFor(emulation *psaapi.Version) (policy.Evaluator, error) {
-	key := ""
-	if emulation != nil {
-		key = emulation.String()
-	}
-	evaluators.Lock()
-	defer evaluators.Unlock()
-	if e, ok := evaluators.byVersion[key]; ok {
-		return e, nil
-	}
-	e, err := policy.NewEvaluator(policy.DefaultChecks(), emulation)
-	if err != nil {
-		return nil, err
-	}
-	if evaluators.byVersion == nil {
-		evaluators.byVersion = map[string]policy.Evaluator{}
-	}
-	evaluators.byVersion[key] = e
-	return e, nil
-}
+// sharedEvaluator is the library's check evaluator for kube-apiserver 1.37's
+// policies ("latest" is 1.37), one per process: building it indexes every
+// check by level and version, and it only reads that index (the plugin calls
+// it from concurrent requests already).
+var sharedEvaluator = sync.OnceValues(func() (policy.Evaluator, error) {
+	emulation := psaapi.MajorMinorVersion(1, 37)
+	return policy.NewEvaluator(policy.DefaultChecks(), &emulation)
+})
 
 func (p *podSecurity) Handles(op admission.Operation) bool {
 	return op == admission.Create || op == admission.Update

@@ -48,9 +48,8 @@ func TestPodSecurity(t *testing.T) {
 	labels := map[string]string{psaapi.EnforceLevelLabel: "baseline", psaapi.WarnLevelLabel: "restricted"}
 	ns := namespace("psa", corev1.NamespaceActive, labels)
 	existing := plainPod("plain")
-	emulation := psaapi.MajorMinorVersion(1, 37)
 	ps, err := newPodSecurity(namespaces(ns, namespace("open", corev1.NamespaceActive, nil)),
-		func(context.Context, string) ([]*corev1.Pod, error) { return []*corev1.Pod{existing}, nil }, &emulation)
+		func(context.Context, string) ([]*corev1.Pod, error) { return []*corev1.Pod{existing}, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
