@@ -32,18 +32,15 @@ import (
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 )
 
-// servingCerts is a self-signed CA and a serving certificate it signed, all
-// PEM-encoded. ECDSA P-256 keys are used instead of the RSA-2048 keys
+// servingCerts is a self-signed CA (PEM) and a serving certificate it
+// signed, with its key, as SecureServingInfo takes them. ECDSA P-256 keys are used instead of the RSA-2048 keys
 // k8s.io/apiserver would generate: generating RSA keys dominates start time
 // (about 90-300 ms per key on 2 cores, measured with BenchmarkStartStop)
 // while P-256 takes microseconds, and every client Kubernetes ships accepts it.
 type servingCerts struct {
-	CACert   []byte
-	CertPEM  []byte
-	KeyPEM   []byte
-	NotAfter time.Time
-	// Content is the certificate and key for SecureServingInfo, parsed
-	// once: static content that the servers only read.
+	CACert []byte
+	// Content is the serving certificate and key, parsed once: static
+	// content that the servers only read.
 	Content dynamiccertificates.CertKeyContentProvider
 }
 
@@ -106,7 +103,7 @@ func newServingCerts(extraHosts ...string) (*servingCerts, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &servingCerts{CACert: ca.pem, CertPEM: certPEM, KeyPEM: keyPEM, NotAfter: tmpl.NotAfter, Content: content}, nil
+	return &servingCerts{CACert: ca.pem, Content: content}, nil
 }
 
 // certificateAuthority is one of the server's CAs: the serving CA, or the
